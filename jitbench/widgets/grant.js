@@ -1,0 +1,120 @@
+// The grant countdown, rendered by anywidget in JupyterLab / Notebook.
+// The countdown ticks here, in the browser, from the synced `expires`
+// (epoch milliseconds): the kernel may be busy for minutes with a query and
+// the user must still see how long their access lasts.
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+// "1:02:03", "12:34", "0:05" - a countdown, never negative.
+function formatRemaining(ms) {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+function formatUtc(ms) {
+  if (ms === null || ms === undefined || ms <= 0) return "no expiry";
+  return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// ok | near | expired | revoked: what colour the grant is right now.
+function levelOf(state, remainingMs, nearMs) {
+  if (state === "revoked") return "revoked";
+  if (state === "expired" || remainingMs <= 0) return "expired";
+  if (remainingMs <= nearMs) return "near";
+  return "ok";
+}
+
+function render({ model, el: host }) {
+  const root = el("div", "jitbench-grant");
+  const head = el("div", "jitbench-grant-head");
+  const incident = el("span", "jitbench-grant-incident");
+  const countdown = el("span", "jitbench-countdown");
+  const badge = el("span", "jitbench-grant-state");
+  head.append(incident, countdown, badge);
+
+  const reason = el("div", "jitbench-grant-reason");
+  const expiry = el("div", "jitbench-grant-expiry");
+  const leases = el("table", "jitbench-grant-leases");
+
+  const actions = el("div", "jitbench-grant-actions");
+  const renew = el("button", "jitbench-renew", "Renew");
+  const revoke = el("button", "jitbench-revoke", "Revoke");
+  renew.type = "button";
+  revoke.type = "button";
+  actions.append(renew, revoke);
+  const status = el("div", "jitbench-grant-status");
+
+  root.append(head, reason, expiry, leases, actions, status);
+  host.appendChild(root);
+
+  // Updated on every tick: only what depends on the clock.
+  function tick() {
+    const state = model.get("state");
+    const remaining = model.get("expires") - Date.now();
+    const level = levelOf(state, remaining, model.get("near_expiry_seconds") * 1000);
+    root.dataset.level = level;
+    if (level === "revoked") countdown.textContent = "revoked";
+    else if (level === "expired") countdown.textContent = "expired";
+    else countdown.textContent = formatRemaining(remaining) + " left";
+    const live = level === "ok" || level === "near";
+    const pending = model.get("pending");
+    renew.disabled = !live || !model.get("renewable") || pending !== "";
+    revoke.disabled = !live || pending !== "";
+  }
+
+  // Updated when the kernel changes the model.
+  function redraw() {
+    const state = model.get("state");
+    root.dataset.state = state;
+    incident.textContent = model.get("incident");
+    badge.textContent = state;
+    reason.textContent = model.get("reason");
+    expiry.textContent = "expires " + formatUtc(model.get("expires"));
+    leases.replaceChildren();
+    for (const lease of model.get("leases")) {
+      const row = el("tr", "jitbench-lease");
+      row.dataset.state = lease.state;
+      row.append(
+        el("td", "jitbench-lease-kind", lease.kind),
+        el("td", "jitbench-lease-role", lease.role || lease.path || ""),
+        el("td", "jitbench-lease-expiry",
+           lease.expires ? "until " + formatUtc(lease.expires) : "static"),
+        el("td", "jitbench-lease-state", lease.state),
+        el("td", "jitbench-lease-mark",
+           lease.revocable_early ? "" : "cannot be revoked early"),
+      );
+      leases.appendChild(row);
+    }
+    const pending = model.get("pending");
+    status.textContent = pending ? pending + "\u2026" : model.get("status");
+    tick();
+  }
+
+  renew.addEventListener("click", () => model.send({ action: "renew" }));
+  revoke.addEventListener("click", () => model.send({ action: "revoke" }));
+
+  const traits = ["incident", "reason", "expires", "state", "leases", "status", "pending",
+                  "renewable", "near_expiry_seconds"];
+  for (const name of traits) model.on(`change:${name}`, redraw);
+  redraw();
+  const timer = setInterval(tick, 1000);
+
+  return () => {
+    clearInterval(timer);
+    for (const name of traits) model.off(`change:${name}`, redraw);
+  };
+}
+
+export default { render };
