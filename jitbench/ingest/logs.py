@@ -1,0 +1,542 @@
+"""Application logs into ``logs`` rows: JSON lines, logfmt, and plain text with a pattern.
+
+Each reader turns one line into one row of the ``logs`` table (columns in
+:data:`LOG_COLUMNS` order) or raises ``ValueError`` with a one-line reason; the
+driver :func:`parse_lines` turns those reasons into rejects that carry
+``file:line``, so one bad line never costs the rest of the file.
+
+Field names differ between logging libraries, so each role (time, level,
+message, trace id, span id, service) is looked up under the names the common
+ones use (``time``/``ts``/``@timestamp``, ``level``/``severity``/``levelname``,
+``msg``/``message``, ``trace_id``/``traceId``/``trace.id`` ...); every field
+not claimed by a role is kept in ``attributes`` as JSON.
+
+Normalisation (shared with the Loki reader): times in s/ms/µs/ns or RFC 3339
+become UTC nanoseconds since the epoch; severity text becomes an OTLP
+``severity_number`` (1-24); ids become lower-case hex.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import json
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+LOG_COLUMNS = ("time", "observed_time", "severity_text", "severity_number", "service_name", "body",
+               "trace_id", "span_id", "attributes", "resource_attributes")
+
+RAW_CUT = 2000  # characters of a rejected record kept in `rejects.raw`
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that could not be read: where it was, why, and its text (cut)."""
+    location: str
+    error: str
+    raw: str
+
+
+# -- normalisation ------------------------------------------------------------
+
+_RFC3339 = re.compile(
+    r"^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*"
+    r"(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$")
+
+
+def to_unix_ns(value) -> int | None:
+    """A timestamp as UTC nanoseconds since the epoch, or ``None`` for an empty value.
+
+    Numbers (or digit strings) are read by magnitude as seconds, milliseconds,
+    microseconds or nanoseconds; text is RFC 3339 / ISO 8601 with up to nine
+    fractional digits kept, and without an offset it is taken as UTC.  Raises
+    ``ValueError`` for anything else.
+
+    >>> to_unix_ns("2026-11-29T14:02:00.123456789Z"), to_unix_ns(1795960920123)
+    (1795960920123456789, 1795960920123000000)
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"time {value!r} is not a timestamp")
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d+", text):
+            return _epoch_ns(int(text))
+        if re.fullmatch(r"\d+\.\d*", text):
+            return _epoch_ns(float(text), text)
+        m = _RFC3339.match(text)
+        if not m:
+            raise ValueError(f"time {_cut(value, 60)!r} is not a timestamp (expected RFC 3339 or epoch s/ms/µs/ns)")
+        y, mo, d, h, mi, s, frac, tz = m.groups()
+        try:
+            secs = calendar.timegm((int(y), int(mo), int(d), int(h), int(mi), int(s or 0), 0, 0, 0))
+        except (ValueError, OverflowError):
+            raise ValueError(f"time {_cut(value, 60)!r} is not a valid date") from None
+        if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31 and int(h) < 24 and int(mi) < 60 and int(s or 0) < 61):
+            raise ValueError(f"time {_cut(value, 60)!r} is not a valid date")
+        ns = int((frac or "0")[:9].ljust(9, "0"))
+        return (secs - _offset_seconds(tz)) * 1_000_000_000 + ns
+    if isinstance(value, (int, float)):
+        return _epoch_ns(value)
+    raise ValueError(f"time of type {type(value).__name__} is not a timestamp")
+
+
+def _offset_seconds(tz: str | None) -> int:
+    if not tz or tz in ("Z", "z", "UTC", "GMT"):
+        return 0
+    sign = -1 if tz[0] == "-" else 1
+    digits = tz[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
+
+
+def _epoch_ns(number, text: str | None = None) -> int:
+    # magnitude decides the unit: seconds until year 5138, then ms, µs, ns
+    magnitude = abs(number)
+    if magnitude < 1e11:
+        if text is not None:  # keep every fractional digit of "1764424920.123456789"
+            whole, _, frac = text.partition(".")
+            return int(whole) * 1_000_000_000 + int(frac[:9].ljust(9, "0") or 0)
+        return int(round(number * 1e9)) if isinstance(number, float) else number * 1_000_000_000
+    if magnitude < 1e14:
+        return int(round(number * 1e6)) if isinstance(number, float) else number * 1_000_000
+    if magnitude < 1e17:
+        return int(round(number * 1e3)) if isinstance(number, float) else number * 1_000
+    if magnitude < 1e20:
+        return int(number)
+    raise ValueError(f"time {number!r} is too large to be a timestamp")
+
+
+# OTLP severity numbers: TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17, FATAL 21 (+1..3 for finer steps);
+# syslog names follow the OpenTelemetry mapping appendix.
+_SEVERITY = {
+    "trace": 1, "trc": 1, "finest": 1, "finer": 2, "fine": 5, "verbose": 5,
+    "debug": 5, "dbg": 5, "dbug": 5, "config": 6,
+    "info": 9, "inf": 9, "information": 9, "informational": 9, "notice": 10,
+    "warn": 13, "warning": 13, "wrn": 13,
+    "error": 17, "err": 17, "eror": 17, "severe": 17,
+    "fatal": 21, "critical": 22, "crit": 22, "alert": 23, "emerg": 24, "emergency": 24, "panic": 24,
+    "t": 1, "d": 5, "i": 9, "w": 13, "e": 17, "f": 21, "c": 22,
+}
+# pino and bunyan write the level as a number: 10 trace ... 60 fatal
+_NUMERIC_LEVEL = {10: 1, 20: 5, 30: 9, 40: 13, 50: 17, 60: 21}
+
+
+def severity_number(level) -> int | None:
+    """The OTLP ``severity_number`` (1-24) of a level name or number, ``None`` when unknown.
+
+    Names are matched case-insensitively (``WARN``, ``warning``, ``Information``,
+    ``ERROR2``); pino/bunyan numbers 10-60 map to TRACE..FATAL; a number 1-24 is
+    taken as already OTLP.
+
+    >>> severity_number("Warning"), severity_number(30), severity_number("INFO2")
+    (13, 9, 10)
+    """
+    if level is None or isinstance(level, bool):
+        return None
+    if isinstance(level, (int, float)):
+        n = int(level)
+        if n in _NUMERIC_LEVEL:
+            return _NUMERIC_LEVEL[n]
+        return n if 1 <= n <= 24 else None
+    text = str(level).strip().lower()
+    if text.isdigit():
+        return severity_number(int(text))
+    if text in _SEVERITY:
+        return _SEVERITY[text]
+    m = re.fullmatch(r"([a-z]+)([1-4])", text)  # OTLP short names with a step: INFO2, ERROR3
+    if m and m.group(1) in _SEVERITY and m.group(1) in ("trace", "debug", "info", "warn", "error", "fatal"):
+        return _SEVERITY[m.group(1)] + int(m.group(2)) - 1
+    return None
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def hex_id(value, sizes: tuple[int, ...] = (16, 32)) -> str | None:
+    """A trace or span id as lower-case hex, or ``None`` when it is empty or not an id.
+
+    Accepts hex of either case (also with dashes, as a UUID) and base64 of 8 or
+    16 bytes, as some backends emit; an all-zero id counts as absent.
+
+    >>> hex_id("5B8EFFF798038103D269B633813FC60C"), hex_id("W47/95gDgQPSabYzgT/GDA==")
+    ('5b8efff798038103d269b633813fc60c', '5b8efff798038103d269b633813fc60c')
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("-", "") if len(value) == 36 else value.strip()
+    if len(text) in sizes and _HEX.fullmatch(text):
+        out = text.lower()
+    else:
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        if len(raw) * 2 not in sizes:
+            return None
+        out = raw.hex()
+    return None if not out.strip("0") else out
+
+
+def _cut(text, n: int = RAW_CUT) -> str:
+    text = text if isinstance(text, str) else repr(text)
+    return text if len(text) <= n else text[:n] + "…"
+
+
+# -- field roles ----------------------------------------------------------------
+
+_ROLE_NAMES = {
+    "time": ("time", "timestamp", "@timestamp", "ts", "@t", "t", "datetime", "date", "time_unix_nano",
+             "timeunixnano", "eventtime", "asctime", "logtime"),
+    "observed_time": ("observed_time", "observedtime", "observed_time_unix_nano", "observedtimeunixnano",
+                      "observedtimestamp"),
+    "level": ("level", "severity", "severity_text", "severitytext", "lvl", "loglevel", "log.level",
+              "levelname", "level_name", "@l", "@level", "detected_level"),
+    "severity_number": ("severity_number", "severitynumber"),
+    "body": ("message", "msg", "body", "@m", "@message", "log", "text", "event"),
+    "trace_id": ("trace_id", "traceid", "trace.id", "otel.trace_id", "oteltraceid", "@tr", "trace"),
+    "span_id": ("span_id", "spanid", "span.id", "otel.span_id", "otelspanid", "@sp", "span"),
+    "service_name": ("service.name", "service_name", "servicename", "service", "otelservicename", "app",
+                     "application", "app_name"),
+}
+# lower-cased field name -> (role, rank); a lower rank wins when a record has two names for one role
+ROLE_OF: dict[str, tuple[str, int]] = {
+    name: (role, rank) for role, names in _ROLE_NAMES.items() for rank, name in enumerate(names)}
+
+
+def row_from_fields(fields: dict, resource: dict | None = None) -> tuple:
+    """One ``logs`` row (in :data:`LOG_COLUMNS` order) from a record's fields.
+
+    Each role takes the first of its known field names present (nested objects
+    one level deep count too: ``{"log": {"level": "info"}}``); a field whose
+    value does not fit its role (a trace id that is not hex) stays an attribute.
+    Raises ``ValueError`` when the record's time is present but unreadable.
+
+    >>> row_from_fields({"ts": 1764424920, "level": "warn", "msg": "slow", "user": "u1"})[:6]
+    (1764424920000000000, None, 'warn', 13, None, 'slow')
+    """
+    claimed: dict[str, tuple[int, object, str, str | None]] = {}
+    for key, value in fields.items():
+        lower = key.lower()
+        if isinstance(value, dict):
+            for sub, subvalue in value.items():
+                role = ROLE_OF.get(f"{lower}.{sub.lower()}")
+                if role and not isinstance(subvalue, dict):
+                    _claim(claimed, role, subvalue, key, sub)
+            if lower in ("body", "message"):
+                _claim(claimed, ROLE_OF[lower], value, key, None)
+            continue
+        role = ROLE_OF.get(lower)
+        if role:
+            _claim(claimed, role, value, key, None)
+
+    taken: set[tuple[str, str | None]] = set()
+
+    def take(role: str):
+        hit = claimed.get(role)
+        if hit is None:
+            return None
+        taken.add((hit[2], hit[3]))
+        return hit[1]
+
+    time = to_unix_ns(take("time")) if "time" in claimed else None
+    observed = to_unix_ns(take("observed_time")) if "observed_time" in claimed else None
+    level = take("level")
+    number = None
+    if "severity_number" in claimed:
+        number = severity_number(claimed["severity_number"][1])
+        if number is not None:
+            take("severity_number")
+    if number is None:
+        number = severity_number(level)
+    body = take("body")
+    trace_id = hex_id(claimed["trace_id"][1], (32, 16)) if "trace_id" in claimed else None
+    if trace_id:
+        take("trace_id")
+    span_id = hex_id(claimed["span_id"][1], (16,)) if "span_id" in claimed else None
+    if span_id:
+        take("span_id")
+    service = claimed.get("service_name")
+    if service is not None and isinstance(service[1], str):
+        service = take("service_name")
+    else:
+        service = None
+
+    attributes = {}
+    for key, value in fields.items():
+        if (key, None) in taken:
+            continue
+        if isinstance(value, dict) and any((key, sub) in taken for sub in value):
+            value = {sub: v for sub, v in value.items() if (key, sub) not in taken}
+            if not value:
+                continue
+        attributes[key] = value
+    return (
+        time if time is not None else observed,
+        observed,
+        None if level is None else (level if isinstance(level, str) else json.dumps(level)),
+        number,
+        service,
+        None if body is None else (body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)),
+        trace_id,
+        span_id,
+        json.dumps(attributes, ensure_ascii=False) if attributes else None,
+        json.dumps(resource, ensure_ascii=False) if resource else None,
+    )
+
+
+def _claim(claimed: dict, role_rank: tuple[str, int], value, key: str, sub: str | None) -> None:
+    role, rank = role_rank
+    if value is None or value == "":
+        return
+    if role not in claimed or rank < claimed[role][0]:
+        claimed[role] = (rank, value, key, sub)
+
+
+# -- one line, one record ------------------------------------------------------------
+
+def json_log_row(line: str) -> tuple:
+    """A ``logs`` row from one JSON-lines log record; ``ValueError`` names what is wrong.
+
+    >>> json_log_row('{"time":"2026-11-29T14:02:00Z","level":"ERROR","msg":"boom","trace_id":"%s"}' % ("AB" * 16))[3:7]
+    (17, None, 'boom', 'abababababababababababababababab')
+    """
+    try:
+        fields = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not valid JSON: {err.msg} at column {err.colno}") from None
+    except RecursionError:
+        raise ValueError("not valid JSON: nested too deeply") from None
+    if not isinstance(fields, dict):
+        raise ValueError(f"a JSON {type(fields).__name__}, not an object")
+    return row_from_fields(fields)
+
+
+_LOGFMT_PAIR = re.compile(r'\s*([^\s=]+)(?:=("(?:[^"\\]|\\.)*"|[^\s"]*))?')
+
+
+def parse_logfmt(line: str) -> dict:
+    """The ``key=value`` pairs of a logfmt line as a dict (values are text; a bare key is ``True``).
+
+    Quoted values may contain spaces and ``\\"`` escapes.  Raises ``ValueError``
+    for an unterminated quote or a line with no ``key=value`` pair.
+
+    >>> parse_logfmt('level=info msg="hello world" dur=3ms ok')
+    {'level': 'info', 'msg': 'hello world', 'dur': '3ms', 'ok': True}
+    """
+    fields: dict = {}
+    pos, end, pairs = 0, len(line), 0
+    while pos < end:
+        m = _LOGFMT_PAIR.match(line, pos)
+        if not m or m.end() == pos:
+            if line[pos:].strip() == "":
+                break
+            raise ValueError(f"not logfmt at column {pos + 1}")
+        key, value = m.group(1), m.group(2)
+        if value is None:
+            if '"' in key:
+                raise ValueError(f"not logfmt: unterminated quote at column {pos + 1}")
+            fields[key] = True
+        else:
+            pairs += 1
+            if value.startswith('"'):
+                value = json.loads(value) if "\\" in value else value[1:-1]
+            fields[key] = value
+        pos = m.end()
+        if pos < end and not line[pos].isspace():
+            raise ValueError(f"not logfmt: unterminated quote or stray character at column {pos + 1}")
+    if not pairs:
+        raise ValueError("not logfmt: no key=value pair")
+    return fields
+
+
+def logfmt_row(line: str) -> tuple:
+    """A ``logs`` row from one logfmt line (``ts=... level=... msg=...``)."""
+    return row_from_fields(parse_logfmt(line))
+
+
+def pattern_row_reader(pattern: str | re.Pattern) -> Callable[[str], tuple]:
+    """A line reader for plain text: a regex whose named groups are the record's fields.
+
+    Group names follow the JSON field names (``time``, ``level``, ``msg``,
+    ``trace_id``, ``service`` ...); other named groups become attributes.  A line
+    the pattern does not match is rejected.  Raises ``ValueError`` for a pattern
+    that does not compile or has no named group.
+
+    >>> read = pattern_row_reader(r"(?P<time>\\S+) (?P<level>\\w+) (?P<msg>.*)")
+    >>> read("2026-11-29T14:02:00Z WARN disk almost full")[2:6]
+    ('WARN', 13, None, 'disk almost full')
+    """
+    try:
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+    except re.error as err:
+        raise ValueError(f"pattern does not compile: {err}") from None
+    if not regex.groupindex:
+        raise ValueError("pattern has no named group, e.g. (?P<time>\\S+) (?P<level>\\w+) (?P<msg>.*)")
+
+    def read(line: str) -> tuple:
+        m = regex.search(line)
+        if not m:
+            raise ValueError("line does not match the pattern")
+        return row_from_fields({k: v for k, v in m.groupdict().items() if v is not None})
+    return read
+
+
+# -- the driver: lines in, rows and rejects out, in chunks ---------------------------------
+
+def parse_lines(lines: Iterable[bytes], read_row: Callable[[str], tuple], where: str,
+                chunk: int = 50_000, first_line: int = 1) -> Iterator[tuple[list[tuple], list[Reject]]]:
+    """Read lines with ``read_row``; yield ``(rows, rejects)`` every ``chunk`` lines.
+
+    Blank lines are skipped; a line that is not UTF-8 or that ``read_row``
+    refuses becomes a :class:`Reject` at ``where:line``.  Chunks bound memory on
+    big files: the caller writes each one before the next is read.
+    """
+    rows: list[tuple] = []
+    rejects: list[Reject] = []
+    for number, raw in enumerate(lines, first_line):
+        try:
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as err:
+            rejects.append(Reject(f"{where}:{number}", f"not UTF-8 text (byte {err.start + 1})",
+                                  _cut(raw.decode("utf-8", "replace"))))
+            continue
+        text = text.rstrip("\r\n")
+        if not text.strip():
+            continue
+        if "\x00" in text:
+            rejects.append(Reject(f"{where}:{number}", "binary data (NUL byte) in a text line",
+                                  _cut(text.replace("\x00", "\\x00"))))
+            continue
+        try:
+            rows.append(read_row(text))
+        except (ValueError, TypeError, OverflowError) as err:
+            rejects.append(Reject(f"{where}:{number}", str(err) or type(err).__name__, _cut(text)))
+        if len(rows) + len(rejects) >= chunk:
+            yield rows, rejects
+            rows, rejects = [], []
+    if rows or rejects:
+        yield rows, rejects
+
+
+# -- sniffing ---------------------------------------------------------------------
+
+def sniff_log_format(head: bytes) -> str | None:
+    """``"json-logs"``, ``"logfmt"`` or ``None`` from the first bytes of a file.
+
+    JSON-lines whose objects are OTLP (``resourceLogs``/``resourceSpans``) or a
+    Loki response are left to their own readers (``None`` here); logfmt needs
+    every one of the first lines to parse with at least two pairs.
+    """
+    lines = [ln for ln in head.split(b"\n")[:20] if ln.strip()]
+    if len(head) >= 4096 and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a cut-off head may be partial
+    if not lines:
+        return None
+    try:
+        texts = [ln.decode("utf-8").strip() for ln in lines]
+    except UnicodeDecodeError:
+        return None
+    if texts[0].startswith("{"):
+        try:
+            first = json.loads(texts[0])
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(first, dict) or {"resourceLogs", "resourceSpans", "data", "batches", "trace",
+                                           "result", "traceID", "spans"} & first.keys():
+            return None
+        return "json-logs" if _looks_like_log(first) else None
+    try:
+        if all(len(parse_logfmt(t)) >= 2 for t in texts):
+            return "logfmt"
+    except (ValueError, json.JSONDecodeError):
+        return None
+    return None
+
+
+def _looks_like_log(fields: dict) -> bool:
+    roles = {ROLE_OF[k.lower()][0] for k in fields if k.lower() in ROLE_OF}
+    return bool(roles & {"time", "body", "level"})
+
+
+# -- writing, and the readers of the registry ----------------------------------------
+
+def write_log_rows(store, source_id: int, rows: list[tuple]) -> int:
+    """Append ``logs`` rows (tuples in :data:`LOG_COLUMNS` order) for one load, through Arrow.
+
+    Arrow keeps the nanosecond times exact and is much faster than row inserts.
+    """
+    if not rows:
+        return 0
+    import pyarrow as pa
+
+    columns = list(zip(*rows))
+    arrow_rows = pa.table({  # noqa: F841 (read by DuckDB's replacement scan)
+        "time": pa.array(columns[0], pa.timestamp("ns")),
+        "observed_time": pa.array(columns[1], pa.timestamp("ns")),
+        "severity_text": pa.array(columns[2], pa.string()),
+        "severity_number": pa.array(columns[3], pa.int32()),
+        "service_name": pa.array(columns[4], pa.string()),
+        "body": pa.array(columns[5], pa.string()),
+        "trace_id": pa.array(columns[6], pa.string()),
+        "span_id": pa.array(columns[7], pa.string()),
+        "attributes": pa.array(columns[8], pa.string()),
+        "resource_attributes": pa.array(columns[9], pa.string()),
+    })
+    store.con.execute(f"INSERT INTO logs ({', '.join(LOG_COLUMNS)}, source_id) "
+                      f"SELECT {', '.join(LOG_COLUMNS)}, {int(source_id)} FROM arrow_rows")
+    return len(rows)
+
+
+def read_with(read_row: Callable[[str], tuple], store, source, source_id: int) -> int:
+    """Read every line of ``source`` with ``read_row`` into ``logs``; rejects keep ``file:line``."""
+    count = 0
+    numbered = source.lines()
+    for rows, rejects in parse_lines((line for _, line in numbered), read_row, source.uri):
+        count += write_log_rows(store, source_id, rows)
+        store.add_rejects(source_id, [(r.location, r.error, r.raw) for r in rejects])
+    return count
+
+
+def _register() -> None:
+    from .registry import Reader, ReadResult, register
+
+    def sniff_json(head: bytes) -> int:
+        return 60 if sniff_log_format(head) == "json-logs" else 0
+
+    def sniff_logfmt(head: bytes) -> int:
+        return 50 if sniff_log_format(head) == "logfmt" else 0
+
+    def sniff_text(head: bytes) -> int:
+        # any other text: the text reader then asks for a pattern, a clearer answer than "unknown"
+        text = head[:4096].decode("utf-8", "ignore").lstrip()
+        return 1 if text and text[0] not in "{[" and "\x00" not in text else 0
+
+    def read_json(store, source, source_id, **opts) -> ReadResult:
+        return ReadResult(read_with(json_log_row, store, source, source_id))
+
+    def read_logfmt(store, source, source_id, **opts) -> ReadResult:
+        return ReadResult(read_with(logfmt_row, store, source, source_id))
+
+    def read_text(store, source, source_id, pattern=None, **opts) -> ReadResult:
+        from ..errors import IngestError
+        if not pattern:
+            raise IngestError(f"{source.uri} is plain text and no pattern was given",
+                              hint="pass pattern= with named groups, e.g. "
+                                   r"pattern=r'(?P<time>\S+) (?P<level>\w+) (?P<msg>.*)' and format='text'")
+        try:
+            read_row = pattern_row_reader(pattern)
+        except ValueError as err:
+            raise IngestError(f"bad pattern for {source.uri}: {err}", hint="fix the regular expression") from None
+        return ReadResult(read_with(read_row, store, source, source_id))
+
+    register(Reader("json-logs", "logs", sniff_json, read_json,
+                    "JSON-lines application logs (time/level/msg/trace_id under common names)"))
+    register(Reader("logfmt", "logs", sniff_logfmt, read_logfmt, "logfmt key=value lines"))
+    register(Reader("text", "logs", sniff_text, read_text,
+                    "plain text lines read with pattern= (a regex with named groups)"))
+
+
+_register()
