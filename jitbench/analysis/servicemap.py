@@ -1,0 +1,53 @@
+"""The service dependency graph: who calls whom, how often, how badly, how slowly.
+
+An edge is a parent span in one service with a child span in another (the
+callee's span is what the caller waited for).  Calls that leave the traced
+world - a client span with no child, naming its peer by ``peer.service``,
+``db.system``, ``server.address`` or ``net.peer.name`` - become edges to that
+peer, so databases and caches appear on the map too.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from jitbench.analysis.window import parse_window, window_clause
+
+_PEER = ("coalesce(json_extract_string(c.attributes, '$.\"peer.service\"'), "
+         "json_extract_string(c.attributes, '$.\"db.system\"'), "
+         "json_extract_string(c.attributes, '$.\"server.address\"'), "
+         "json_extract_string(c.attributes, '$.\"net.peer.name\"'))")
+
+
+def service_map(store, window=None) -> pd.DataFrame:
+    """Caller -> callee edges with ``calls, errors, error_rate, p50_ms, p95_ms, callee_kind``.
+
+    ``callee_kind`` is ``service`` (a traced service) or ``external`` (a peer
+    named by a leaf client span's attributes).  Spans without a service name
+    appear as ``unknown``.  Busiest edges first.
+
+    >>> service_map(store, window=("14:00", "14:30"))        # doctest: +SKIP
+         caller    callee  calls  errors  error_rate  p50_ms  p95_ms callee_kind
+    0  frontend  checkout   1200      41       0.034    12.0    95.1     service
+    """
+    win = window_clause(parse_window(window, store), "c.start_time")
+    query = f"""
+        WITH calls AS (
+            SELECT coalesce(p.service_name, 'unknown') AS caller, coalesce(c.service_name, 'unknown') AS callee,
+                   'service' AS callee_kind, c.duration_ns, c.status_code
+            FROM spans c JOIN spans p ON c.trace_id = p.trace_id AND c.parent_span_id = p.span_id
+            WHERE {win} AND coalesce(p.service_name, 'unknown') <> coalesce(c.service_name, 'unknown')
+            UNION ALL
+            SELECT coalesce(c.service_name, 'unknown'), {_PEER}, 'external', c.duration_ns, c.status_code
+            FROM spans c
+            WHERE {win} AND c.kind IN ('CLIENT', 'PRODUCER') AND {_PEER} IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM spans k WHERE k.trace_id = c.trace_id AND k.parent_span_id = c.span_id)
+        )
+        SELECT caller, callee, count(*) AS calls,
+               count(*) FILTER (WHERE status_code = 'ERROR') AS errors,
+               count(*) FILTER (WHERE status_code = 'ERROR') / count(*) AS error_rate,
+               quantile_cont(duration_ns, 0.5) / 1e6 AS p50_ms,
+               quantile_cont(duration_ns, 0.95) / 1e6 AS p95_ms,
+               any_value(callee_kind) AS callee_kind
+        FROM calls GROUP BY caller, callee
+        ORDER BY calls DESC, caller, callee"""
+    return store.sql(query)
