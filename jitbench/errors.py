@@ -115,8 +115,3 @@ class LeaseOutlivesGrant(AccessError):
 class SourceDenied(IngestError):
     """An HTTP source answered 401/403: the token or lease is missing, expired or not allowed."""
     hint = "take a new lease for this source (or check its policy) and load again"
-
-
-class LeaseOutlivesGrant(AccessError):
-    """A credential Vault cannot revoke early (identity JWT, STS) would still be valid after the grant ends."""
-    hint = "ask for a longer grant, or use a role whose TTL ends before the grant does"
