@@ -29,10 +29,10 @@ def _selection_sql(selection: str, table: str, time_col: str, scope: str) -> str
     if selection == "slow":
         if table != "spans":
             raise ParameterError("selection='slow' needs spans", hint="use table='spans' or selection='errors'")
-        # slower than the p95 of the same operation in the same scope
+        # slower than the p95 of the same operation over `scope`
         return (f"duration_ns > (SELECT p FROM (SELECT service_name AS s, name AS n, "
                 f"quantile_cont(duration_ns, 0.95) AS p FROM spans WHERE {scope} GROUP BY 1, 2) q "
-                f"WHERE q.s IS NOT DISTINCT FROM spans.service_name AND q.n IS NOT DISTINCT FROM spans.name)")
+                f"WHERE q.s IS NOT DISTINCT FROM t.service_name AND q.n IS NOT DISTINCT FROM t.name)")
     return f"({selection})"
 
 
@@ -45,8 +45,9 @@ def compare(store, baseline=None, *, window=None, selection: str | None = None, 
     * **incident vs baseline window**: ``compare(store, baseline=(b0, b1), window=(w0, w1))``
       (``window`` defaults to everything after the baseline);
     * **a selection vs the rest**: ``selection="errors"``, ``"slow"`` (slower than the
-      operation's p95) or a SQL condition on the table, within ``window``; the rest is
-      the other rows of the window, or the ``baseline`` window when given.
+      operation's p95 in the baseline, or in the window without one) or a SQL condition
+      on the table, within ``window``; the rest is the other rows of the window, or the
+      rows of the ``baseline`` window outside the selection when given.
 
     Columns: ``key, value, selected, baseline, selected_pct, baseline_pct, score``
     (percentage points), ``lift``.  ``keys`` limits the attributes looked at (faster).
@@ -73,13 +74,19 @@ def compare(store, baseline=None, *, window=None, selection: str | None = None, 
             raise ParameterError(f"selection {selection!r} is not usable",
                                  hint="use 'errors', 'slow' or a SQL condition such as \"duration_ns > 1e9\"")
         scope_sel = window_clause(win, time_col)
-        cond = _selection_sql(selection.strip(), table, time_col, scope_sel)
+        # "slow" is measured against the baseline's latency when there is one: an incident that slows
+        # a quarter of the requests moves the window's own p95 with it
+        cond = _selection_sql(selection.strip(), table, time_col,
+                              window_clause(base, time_col) if base is not None else scope_sel)
         if base is None:
             scope, is_selected = scope_sel, f"coalesce({cond}, FALSE)"
         else:
             is_selected = f"({scope_sel} AND coalesce({cond}, FALSE))"
             scope = f"({is_selected} OR ({window_clause(base, time_col)} AND NOT coalesce({cond}, FALSE)))"
 
+    if selection is not None and selection.strip() == "errors":
+        # the selection's own definition would top the ranking and tell nothing
+        named = {k: c for k, c in named.items() if k not in ("status.code", "severity")}
     if keys is not None:
         keys = [keys] if isinstance(keys, str) else list(keys)
         parts = []
@@ -102,7 +109,7 @@ def compare(store, baseline=None, *, window=None, selection: str | None = None, 
             UNION ALL {names}"""
     query = f"""
         WITH tagged AS MATERIALIZED (
-            SELECT {is_selected} AS sel, * FROM {table} WHERE {scope}),
+            SELECT {is_selected} AS sel, * FROM {table} AS t WHERE {scope}),
         totals AS (SELECT count(*) FILTER (WHERE sel) AS n_sel, count(*) FILTER (WHERE NOT sel) AS n_base
                    FROM tagged),
         kv AS ({unnest}),

@@ -38,7 +38,7 @@ def _round_timeout(duration_ns: float) -> float | None:
 
 
 def _label(row) -> str:
-    return f"{row.service_name or '?'} / {row.name or '?'}"
+    return f"{row.service_name or '?'} / {row['name'] or '?'}"
 
 
 def _heaviest_below(tree: pd.DataFrame, node: int):
@@ -115,7 +115,7 @@ def root_cause(store, trace_id: str) -> pd.DataFrame:
         for n in origins:
             o = by_node.loc[n]
             masked = _unmask(tree, by_node, kids, n)
-            failed_at = o.end_ns
+            failed_at = o.end_ns   # ns after the trace's start: orders the failures
             if masked is not None:
                 child, _, why = masked
                 deepest, self_ms = _heaviest_below(tree, child)
@@ -144,11 +144,11 @@ def root_cause(store, trace_id: str) -> pd.DataFrame:
                 candidates.append((np.nan, int(best.node), int(best.node), "latency", why))
 
     rows = []
-    for rank, (failed_at, _, node, kind, why) in enumerate(candidates, start=1):
+    for rank, (failed_at, origin, node, kind, why) in enumerate(candidates, start=1):
         s = by_node.loc[node]
         rows.append({"rank": rank, "trace_id": s.trace_id, "span_id": s.span_id, "service_name": s.service_name,
-                     "name": s.name, "locus": kind, "start_time": s.start_time, "duration_ms": s.duration_ms,
+                     "name": s["name"], "locus": kind, "start_time": s.start_time, "duration_ms": s.duration_ms,
                      "self_ms": s.self_ms,
-                     "failed_at": pd.NaT if np.isnan(failed_at) else pd.Timestamp(int(failed_at)),
+                     "failed_at": pd.NaT if np.isnan(failed_at) else by_node.loc[origin, "end_time"],
                      "evidence": why})
     return pd.DataFrame(rows, columns=COLUMNS)

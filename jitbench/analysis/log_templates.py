@@ -100,7 +100,7 @@ def new_log_templates(store, window, baseline=None, *, surge: float = 3.0, where
         raise ParameterError("new_log_templates needs a window", hint='pass window=("14:00", "14:30")')
     base = parse_window(baseline, store, name="baseline")
     if base is None:
-        first = store.con.execute("SELECT min(time) FROM logs").fetchone()[0]
+        first = store.con.execute("SELECT min(time) FROM logs").fetchall()[0][0]
         base = (pd.Timestamp(first) if first is not None else win[0] - pd.Timedelta("1h"), win[0])
         if base[1] <= base[0]:
             base = (win[0] - pd.Timedelta("1ns"), win[0])
@@ -121,10 +121,10 @@ def new_log_templates(store, window, baseline=None, *, surge: float = 3.0, where
     out["services"] = cut(w, "services").agg(lambda s: sorted({x for v in s for x in v}))
     out["example"] = cut(w, "example").first()
     minutes = lambda win: max((win[1] - win[0]).total_seconds() / 60, 1e-9)  # noqa: E731
-    data_end = store.con.execute("SELECT max(time) FROM logs").fetchone()[0]
+    data_end = store.con.execute("SELECT max(time) FROM logs").fetchall()[0][0]
     # an open-ended window lasts as long as the data does
     w_span = (win[0], min(win[1], pd.Timestamp(data_end))) if data_end is not None else win
-    b_span = (max(base[0], pd.Timestamp(store.con.execute("SELECT min(time) FROM logs").fetchone()[0])), base[1])
+    b_span = (max(base[0], pd.Timestamp(store.con.execute("SELECT min(time) FROM logs").fetchall()[0][0])), base[1])
     out["window_per_min"] = out["window_count"] / minutes(w_span)
     out["baseline_per_min"] = out["baseline_count"] / minutes(b_span)
     out["ratio"] = out["window_per_min"] / out["baseline_per_min"].where(out["baseline_per_min"] > 0)

@@ -13,7 +13,9 @@ import pandas as pd
 from jitbench.analysis.window import (choose_bucket, data_extent, interval_sql, parse_window, sql_time,
                                       window_clause)
 
-_ENTRY = "(parent_span_id IS NULL OR kind IN ('SERVER', 'CONSUMER'))"
+def _entry(alias: str = "") -> str:
+    """Entry spans (one per request): roots, SERVER and CONSUMER spans."""
+    return f"({alias}parent_span_id IS NULL OR {alias}kind IN ('SERVER', 'CONSUMER'))"
 _VERSION = "json_extract_string(resource_attributes, '$.\"service.version\"')"
 COLUMNS = ["time", "service_name", "signal", "detail"]
 
@@ -40,7 +42,7 @@ def first_signals(store, window, baseline=None, *, bucket=None, min_requests: in
     if bucket is None:
         extent = data_extent(store)
         hi = min(win[1], extent[1]) if extent else win[1]
-        bucket = choose_bucket(win[0], max(hi, win[0] + pd.Timedelta("1s")), target=60)
+        bucket = choose_bucket(win[0], max(hi, win[0] + pd.Timedelta("1s")), target=15)
     in_win, in_base = window_clause(win), window_clause(base)
     errors = store.sql(f"""
         WITH w AS (SELECT * FROM spans WHERE {in_win} AND status_code = 'ERROR'),
@@ -56,16 +58,17 @@ def first_signals(store, window, baseline=None, *, bucket=None, min_requests: in
     breaches = store.sql(f"""
         WITH b AS (
             SELECT service_name, name, quantile_cont(duration_ns, 0.99) AS p99 FROM spans
-            WHERE {in_base} AND {_ENTRY} GROUP BY ALL),
+            WHERE {in_base} AND {_entry()} GROUP BY ALL),
         w AS (
-            SELECT service_name, name, time_bucket({interval_sql(bucket)}, start_time::TIMESTAMP) AS bucket,
-                   quantile_cont(duration_ns, 0.95) AS p95, count(*) AS n
-            FROM spans WHERE {in_win} AND {_ENTRY} GROUP BY ALL HAVING count(*) >= {int(min_requests)}),
-        hit AS (
-            SELECT w.*, b.p99 FROM w JOIN b ON w.service_name IS NOT DISTINCT FROM b.service_name
-                                          AND w.name IS NOT DISTINCT FROM b.name
-            WHERE w.p95 > b.p99)
-        SELECT greatest(min(bucket)::TIMESTAMP_NS, {sql_time(win[0])}) AS time, service_name,
+            SELECT s.service_name, s.name, time_bucket({interval_sql(bucket)}, s.start_time::TIMESTAMP) AS bucket,
+                   quantile_cont(s.duration_ns, 0.95) AS p95, count(*) AS n, any_value(b.p99) AS p99,
+                   min(s.start_time) FILTER (WHERE s.duration_ns > b.p99) AS first_slow
+            FROM spans s JOIN b ON s.service_name IS NOT DISTINCT FROM b.service_name
+                                AND s.name IS NOT DISTINCT FROM b.name
+            WHERE {window_clause(win, "s.start_time")} AND {_entry("s.")}
+            GROUP BY ALL HAVING count(*) >= {int(min_requests)}),
+        hit AS (SELECT * FROM w WHERE p95 > p99)
+        SELECT arg_min(first_slow, bucket) AS time, service_name,
                'latency breach' AS signal,
                arg_min(coalesce(name, '?') || ': p95 ' || round(p95 / 1e6, 1) || ' ms over ' || n
                        || ' requests vs baseline p99 ' || round(p99 / 1e6, 1) || ' ms', bucket) AS detail

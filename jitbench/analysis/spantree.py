@@ -38,10 +38,12 @@ def read_trace(store, trace_id: str) -> pd.DataFrame:
     return df
 
 
-def _epoch_ns(col: pd.Series) -> np.ndarray:
-    values = pd.to_datetime(col)
-    out = values.astype("int64").to_numpy(dtype="float64")
-    out[values.isna().to_numpy()] = np.nan
+def _ns_since(col: pd.Series, t0: int) -> np.ndarray:
+    """Nanoseconds after ``t0`` as floats: exact (unlike epoch floats) for any trace under 104 days."""
+    values = pd.to_datetime(col).astype("datetime64[ns]")
+    missing = values.isna().to_numpy()
+    out = (values.to_numpy().astype("int64") - t0).astype("float64")
+    out[missing] = np.nan
     return out
 
 
@@ -49,8 +51,8 @@ def build_tree(rows: pd.DataFrame) -> pd.DataFrame:
     """Link the rows of one trace into a tree, in depth-first order of start time.
 
     Adds ``node`` (row key), ``parent_node`` (-1 for a root), ``depth``,
-    ``orphan`` (the parent is not in the store), ``start_ns``/``end_ns`` (epoch
-    nanoseconds, NaN when unknown), ``offset_ms`` (from the trace's start),
+    ``orphan`` (the parent is not in the store), ``start_ns``/``end_ns`` (nanoseconds
+    after the trace's first start, NaN when unknown), ``offset_ms`` (from the trace's start),
     ``duration_ms``, ``self_ms`` (time not covered by any child) and ``is_error``.
 
     >>> tree = build_tree(read_trace(store, trace_id))            # doctest: +SKIP
@@ -58,8 +60,10 @@ def build_tree(rows: pd.DataFrame) -> pd.DataFrame:
     """
     df = rows.drop_duplicates(subset=["span_id", "parent_span_id", "service_name", "name", "kind",
                                       "start_time", "end_time"]).reset_index(drop=True)
-    start = _epoch_ns(df["start_time"])
-    end = _epoch_ns(df["end_time"])
+    first = pd.to_datetime(df["start_time"]).min()
+    t0 = 0 if pd.isna(first) else pd.Timestamp(first).value
+    start = _ns_since(df["start_time"], t0)
+    end = _ns_since(df["end_time"], t0)
     dur = pd.to_numeric(df["duration_ns"], errors="coerce").to_numpy(dtype="float64")
     end = np.where(np.isnan(end) & ~np.isnan(start) & ~np.isnan(dur), start + dur, end)
     dur = np.where(np.isnan(dur), end - start, dur)
@@ -114,9 +118,8 @@ def build_tree(rows: pd.DataFrame) -> pd.DataFrame:
             depth[first] = 0
             roots = [first]
 
-    t0 = np.nanmin(start) if not np.isnan(start).all() else np.nan
     out = df.assign(node=np.arange(n), parent_node=parent, depth=depth, order=order, orphan=orphan,
-                    start_ns=start, end_ns=end, offset_ms=(start - t0) / 1e6, duration_ms=dur / 1e6,
+                    start_ns=start, end_ns=end, offset_ms=start / 1e6, duration_ms=dur / 1e6,
                     is_error=df["status_code"].fillna("").str.upper().eq("ERROR"))
     out["self_ms"] = _self_ms(out, children)
     return out.sort_values("order").reset_index(drop=True)

@@ -23,9 +23,9 @@ _BUCKETS = ["1s", "5s", "10s", "15s", "30s", "1min", "2min", "5min", "10min", "1
 
 
 def _data_day(store) -> pd.Timestamp | None:
-    row = store.con.execute("SELECT min(start_time) FROM spans").fetchone()
+    row = store.con.execute("SELECT min(start_time) FROM spans").fetchall()[0]
     if row[0] is None:
-        row = store.con.execute("SELECT min(time) FROM logs").fetchone()
+        row = store.con.execute("SELECT min(time) FROM logs").fetchall()[0]
     return None if row[0] is None else pd.Timestamp(row[0]).normalize()
 
 
@@ -123,7 +123,7 @@ def data_extent(store, table: str = "spans", column: str = "start_time") -> tupl
     >>> data_extent(store)            # doctest: +SKIP
     (Timestamp('2026-11-29 13:00:00'), Timestamp('2026-11-29 14:30:00'))
     """
-    lo, hi = store.con.execute(f"SELECT min({column}), max({column}) FROM {table}").fetchone()
+    lo, hi = store.con.execute(f"SELECT min({column}), max({column}) FROM {table}").fetchall()[0]
     return None if lo is None else (pd.Timestamp(lo), pd.Timestamp(hi))
 
 
