@@ -23,6 +23,7 @@ import calendar
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
 LOG_COLUMNS = ("time", "observed_time", "severity_text", "severity_number", "service_name", "body",
@@ -79,7 +80,9 @@ def to_unix_ns(value) -> int | None:
             raise ValueError(f"time {_cut(value, 60)!r} is not a valid date")
         ns = int((frac or "0")[:9].ljust(9, "0"))
         return (secs - _offset_seconds(tz)) * 1_000_000_000 + ns
-    if isinstance(value, (int, float)):
+    if isinstance(value, float):  # through its shortest text, so 1795960920.25 s is exact
+        return to_unix_ns(repr(value)) if value >= 0 and "e" not in repr(value) else _epoch_ns(value)
+    if isinstance(value, int):
         return _epoch_ns(value)
     raise ValueError(f"time of type {type(value).__name__} is not a timestamp")
 
@@ -93,19 +96,14 @@ def _offset_seconds(tz: str | None) -> int:
 
 
 def _epoch_ns(number, text: str | None = None) -> int:
-    # magnitude decides the unit: seconds until year 5138, then ms, µs, ns
+    # magnitude decides the unit: seconds until year 5138, then ms, µs, ns; a number that came
+    # as text is scaled exactly (Decimal), so every fractional digit written is kept
     magnitude = abs(number)
-    if magnitude < 1e11:
-        if text is not None:  # keep every fractional digit of "1764424920.123456789"
-            whole, _, frac = text.partition(".")
-            return int(whole) * 1_000_000_000 + int(frac[:9].ljust(9, "0") or 0)
-        return int(round(number * 1e9)) if isinstance(number, float) else number * 1_000_000_000
-    if magnitude < 1e14:
-        return int(round(number * 1e6)) if isinstance(number, float) else number * 1_000_000
-    if magnitude < 1e17:
-        return int(round(number * 1e3)) if isinstance(number, float) else number * 1_000
-    if magnitude < 1e20:
-        return int(number)
+    for limit, per_unit in ((1e11, 1_000_000_000), (1e14, 1_000_000), (1e17, 1_000), (1e20, 1)):
+        if magnitude < limit:
+            if text is not None:
+                return int(Decimal(text) * per_unit)
+            return number * per_unit if isinstance(number, int) else int(round(number * per_unit))
     raise ValueError(f"time {number!r} is too large to be a timestamp")
 
 
@@ -436,9 +434,10 @@ def sniff_log_format(head: bytes) -> str | None:
     if not lines:
         return None
     try:
-        texts = [ln.decode("utf-8").strip() for ln in lines]
+        first_text = lines[0].decode("utf-8").strip()
     except UnicodeDecodeError:
         return None
+    texts = [first_text] + [ln.decode("utf-8", "replace").strip() for ln in lines[1:]]
     if texts[0].startswith("{"):
         try:
             first = json.loads(texts[0])
@@ -448,12 +447,16 @@ def sniff_log_format(head: bytes) -> str | None:
                                            "result", "traceID", "spans"} & first.keys():
             return None
         return "json-logs" if _looks_like_log(first) else None
+    # the first line must be logfmt, and most of the others: a stray line is a reject, not a veto
+    good = sum(_is_logfmt(t) for t in texts)
+    return "logfmt" if _is_logfmt(texts[0]) and good * 3 >= len(texts) * 2 else None
+
+
+def _is_logfmt(text: str) -> bool:
     try:
-        if all(len(parse_logfmt(t)) >= 2 for t in texts):
-            return "logfmt"
+        return len(parse_logfmt(text)) >= 2
     except (ValueError, json.JSONDecodeError):
-        return None
-    return None
+        return False
 
 
 def _looks_like_log(fields: dict) -> bool:
