@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import StoreError
 from .schema import TABLES
+from .remote import RemoteLoads
 from .summary import LoadSummary
 from .views import VIEWS
 
@@ -20,7 +21,7 @@ RAW_LIMIT = 2000  # characters of a rejected record kept in `rejects.raw`
 DATA_TABLES = ("spans", "span_events", "span_links", "logs", "rejects")
 
 
-class Store:
+class Store(RemoteLoads):
     """One investigation's DuckDB database (in memory, or a file at ``path``).
 
     Tables are those of :mod:`jitbench.store.schema` (``spans``, ``span_events``,
@@ -94,9 +95,10 @@ class Store:
         return source_id
 
     def finish_source(self, source_id: int, *, format: str | None, bytes: int, seconds: float,
-                      files: int = 1, warnings: list[str] | None = None) -> LoadSummary:
+                      files: int = 1, warnings: list[str] | None = None, rows: int | None = None) -> LoadSummary:
         """Count what a load wrote, fill in its ``sources`` row, call ``on_load`` and summarise it."""
-        rows = sum(self.count(t, source_id) for t in ("spans", "logs"))
+        if rows is None:  # given by loads into a table of their own (a PostgreSQL query result)
+            rows = sum(self.count(t, source_id) for t in ("spans", "logs"))
         rejects = self.count("rejects", source_id)
         warnings = list(warnings or [])
         if rows == 0:
