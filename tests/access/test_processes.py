@@ -1,0 +1,56 @@
+"""A grant's holder process dies: SIGKILL leaves it to Vault's TTL, SIGTERM revokes at once."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from jitbench.access import state
+
+from access_checks import can_login, db_leases
+
+HOLDER = Path(__file__).with_name("holder.py")
+
+
+def start_holder(dev, tmp_path, ttl: str, keeper: bool = False):
+    out = tmp_path / "creds.json"
+    env = dict(os.environ, VAULT_ADDR=dev.addr, ACCESS_USER=dev.user, ACCESS_PASSWORD=dev.password,
+               HOLD_TTL=ttl, HOLD_OUT=str(out), HOLD_KEEPER="1" if keeper else "")
+    proc = subprocess.Popen([sys.executable, str(HOLDER)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    line = proc.stdout.readline()
+    if line.strip() != "ready":
+        proc.kill()
+        pytest.fail(f"holder did not start: {proc.stderr.read()[-2000:]}")
+    return proc, json.loads(out.read_text())
+
+
+@pytest.mark.slow
+def test_sigkilled_holder_its_credentials_stop_working_after_the_grant_ttl(dev, postgres, tmp_path, root):
+    proc, held = start_holder(dev, tmp_path, ttl="6s")
+    assert can_login(postgres, held["username"], held["password"])
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    expires = datetime.fromisoformat(held["expires"])
+    deadline = time.monotonic() + (expires - datetime.now(timezone.utc)).total_seconds() + 20
+    while time.monotonic() < deadline and can_login(postgres, held["username"], held["password"]):
+        time.sleep(0.5)
+    assert not can_login(postgres, held["username"], held["password"])
+    assert held["lease_id"] not in db_leases(root)
+
+
+def test_sigterm_revokes_the_grant_at_once(dev, postgres, tmp_path, root):
+    proc, held = start_holder(dev, tmp_path, ttl="5m", keeper=True)
+    assert can_login(postgres, held["username"], held["password"])
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(20)
+    assert state.read_grant(held["grant_id"])["state"] == "revoked"
+    assert held["lease_id"] not in db_leases(root)
+    assert not can_login(postgres, held["username"], held["password"])
