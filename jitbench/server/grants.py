@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 
 from .. import config
-from ..errors import ConfigError, JitbenchError
+from ..errors import AccessError, ConfigError, JitbenchError
 
 GRANT_FIELDS = ("id", "accessor", "incident", "reason", "user", "vault_addr", "origin", "pid", "issued",
                 "expires", "max_expires", "renewable", "state")
@@ -104,6 +104,30 @@ def effective_state(grant: dict, now: datetime | None = None) -> str:
     return state
 
 
+def lookup_in_vault(grant: dict) -> dict | None:
+    """Ask Vault about the grant's token by accessor, with the user's token (``VAULT_TOKEN``...).
+
+    Returns ``{"expires": iso}`` when Vault knows the token, ``None`` when Vault
+    says the accessor is unknown (revoked or expired); raises a
+    :class:`JitbenchError` subclass when Vault cannot be asked (unreachable,
+    no or insufficient user token).
+    """
+    from datetime import timedelta
+
+    from ..access.client import connect, vault_errors
+
+    client = connect(grant.get("vault_addr"))
+    try:
+        with vault_errors("auth/token/lookup-accessor", client):
+            data = client.auth.token.lookup_accessor(grant["accessor"])["data"]
+    except AccessError as err:
+        if type(err) is AccessError:  # Vault answered "invalid accessor": the token is gone
+            return None
+        raise
+    expires = datetime.now(timezone.utc) + timedelta(seconds=float(data.get("ttl") or 0))
+    return {"expires": expires.isoformat(timespec="seconds").replace("+00:00", "Z")}
+
+
 def verify(grant: dict) -> dict:
     """Check an active grant against Vault when the access layer and Vault are reachable.
 
@@ -114,12 +138,12 @@ def verify(grant: dict) -> dict:
     grant = dict(grant)
     grant["state"] = effective_state(grant)
     access = _access()
-    lookup = getattr(access, "lookup_grant", None) if access else None
-    if grant["state"] != "active" or lookup is None:
+    if grant["state"] != "active" or access is None or not grant.get("accessor"):
         grant["verified"] = None
         return grant
+    lookup = getattr(access, "lookup_grant", None)
     try:
-        found = lookup(grant["id"])
+        found = lookup(grant["id"]) if lookup else lookup_in_vault(grant)
     except JitbenchError:
         grant["verified"] = None  # Vault unreachable or no user token: show the local state, unverified
         return grant
