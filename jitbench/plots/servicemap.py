@@ -43,7 +43,7 @@ def service_map(edges: pd.DataFrame, *, title: str | None = None) -> go.Figure:
                                 showarrow=True, arrowhead=3, arrowsize=1, standoff=14, startstandoff=14,
                                 arrowwidth=1 + 4 * e.calls / top, arrowcolor=colour, text=""))
         fig.add_trace(go.Scatter(
-            x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="text", showlegend=False,
+            x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="text", textposition="top center", showlegend=False,
             text=[f"{e.calls}" + (f" / {e.errors} err" if e.errors else "")], textfont=dict(color=colour),
             hovertext=[f"{e.caller} → {e.callee}: {e.calls} calls, {e.errors} errors ({e.error_rate:.1%}), "
                        f"p50 {e.p50_ms:.1f} ms, p95 {e.p95_ms:.1f} ms"], hoverinfo="text"))
