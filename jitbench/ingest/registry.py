@@ -203,7 +203,7 @@ def describe(head: bytes) -> str:
 
 
 # modules of this package that hold no reader
-_NOT_READERS = {"registry", "files", "normalize"}
+_NOT_READERS = {"registry", "files", "normalize", "jsonchunks"}
 _builtins_loaded = False
 
 

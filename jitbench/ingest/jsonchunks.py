@@ -1,0 +1,119 @@
+"""JSON sources cut into line-numbered Arrow chunks, and run through DuckDB two chunks at a time.
+
+This is the bulk path of the JSON readers.  DuckDB parses and flattens JSON far faster
+than Python, but a file of few, huge lines (a collector writes hundreds of spans a line)
+lands in one DuckDB vector and so on one core; and a whole-file query holds the whole
+file's intermediate rows.  Cutting the file here into chunks of lines (``CHUNK_BYTES``)
+and running one query per chunk on ``WORKERS`` cursors in parallel keeps both cores busy,
+keeps memory flat whatever the file size, and gives every record its line number for
+``rejects``.
+
+A source whose first line is not a whole JSON value is a pretty-printed document: it
+becomes one record (line 1).
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+from typing import Callable, Iterator
+
+import pyarrow as pa
+
+from .registry import Source
+
+CHUNK_BYTES = 16 << 20
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+DOCUMENT_LIMIT = 1 << 30  # a pretty-printed document must fit in memory; say so past this
+
+
+def is_document(head: bytes) -> bool:
+    """True when ``head`` starts a multi-line JSON document rather than JSON lines."""
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    if not first:
+        return False
+    try:
+        json.loads(first)
+        return False
+    except ValueError:
+        return b"\n" in head.lstrip()
+
+
+def chunks(source: Source, chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]:
+    """Arrow tables of ``line`` (1-based, BIGINT) and ``text`` (VARCHAR; NULL if not UTF-8).
+
+    Blank lines are skipped.  Each table holds about ``chunk_bytes`` of text.
+    """
+    if is_document(source.head()):
+        data = source.read_all()
+        source.advance(len(data))
+        yield _table([1], [data])
+        return
+    with source.open() as stream:
+        number = 1
+        while True:
+            lines = stream.readlines(chunk_bytes)
+            if not lines:
+                return
+            numbers, texts = [], []
+            for offset, line in enumerate(lines):
+                if line.strip():
+                    numbers.append(number + offset)
+                    texts.append(line)
+            number += len(lines)
+            source.advance(sum(map(len, lines)) if source.compression is None else 0)
+            if texts:
+                yield _table(numbers, texts)
+
+
+def _table(numbers: list[int], raw: list[bytes]) -> pa.Table:
+    texts = []
+    for line in raw:
+        try:
+            texts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            texts.append(None)  # binary garbage: the reader rejects it by its NULL text
+    return pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.large_string())})
+
+
+def run_chunks(con, source: Source, work: Callable[[object, pa.Table, str], None],
+               workers: int = WORKERS, chunk_bytes: int = CHUNK_BYTES) -> None:
+    """Call ``work(cursor, chunk, name)`` for every chunk, ``workers`` at a time.
+
+    ``name`` is a per-worker identifier the work may use for temporary tables.  The first
+    error stops the reading and is raised here.
+    """
+    pending: queue.Queue = queue.Queue(maxsize=workers)
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        cursor = con.cursor()
+        try:
+            while True:
+                chunk = pending.get()
+                if chunk is None:
+                    return
+                if not errors:
+                    try:
+                        work(cursor, chunk, f"jb_chunk_{index}")
+                    except BaseException as err:  # handed to the reading thread
+                        errors.append(err)
+        finally:
+            cursor.close()
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for chunk in chunks(source, chunk_bytes):
+            if errors:
+                break
+            pending.put(chunk)
+    finally:
+        for _ in threads:
+            pending.put(None)
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]

@@ -1,0 +1,200 @@
+"""OTLP JSON traces and logs: request documents and the collector file-exporter's JSON lines.
+
+The bulk path: :mod:`.jsonchunks` cuts the source into line-numbered chunks and each
+chunk is flattened by one DuckDB statement with explicit structure (``json_transform``,
+never schema inference: inference is slower and its schema changes with the data).
+Attributes become JSON object text (:func:`.normalize.sql_attributes`).  A line that is
+not JSON, or not an OTLP record, is rejected with its ``file:line``; so is a span whose
+ids or times cannot be read; everything else in that line still loads.
+
+The same reader takes the wrappers other backends put around OTLP: Tempo's v1
+``{"batches": [...]}`` and v2 ``{"trace": {...}}``, Jaeger api_v3's ``{"result": {...}}``,
+and the pre-1.0 ``instrumentationLibrarySpans`` name.
+"""
+from __future__ import annotations
+
+import json
+
+from .jsonchunks import run_chunks
+from .normalize import (SPAN_KINDS, STATUS_CODES, sql_attributes, sql_enum, sql_hex_id,
+                        sql_time_ns)
+from .registry import ReadResult, Reader, register
+
+V = '"VARCHAR"'
+ANY = ('{"stringValue":"VARCHAR","intValue":"VARCHAR","doubleValue":"DOUBLE","boolValue":"BOOLEAN",'
+       '"bytesValue":"VARCHAR","arrayValue":"JSON","kvlistValue":"JSON"}')
+KV = f'[{{"key":{V},"value":{ANY}}}]'
+SCOPE = f'{{"name":{V},"version":{V}}}'
+EVENT = f'{{"timeUnixNano":{V},"name":{V},"attributes":{KV}}}'
+LINK = f'{{"traceId":{V},"spanId":{V},"traceState":{V},"attributes":{KV}}}'
+SPAN = (f'{{"traceId":{V},"spanId":{V},"parentSpanId":{V},"traceState":{V},"name":{V},"kind":{V},'
+        f'"startTimeUnixNano":{V},"endTimeUnixNano":{V},"attributes":{KV},"events":[{EVENT}],'
+        f'"links":[{LINK}],"status":{{"code":{V},"message":{V}}}}}')
+SCOPE_SPANS = f'[{{"scope":{SCOPE},"instrumentationLibrary":{SCOPE},"spans":[{SPAN}]}}]'
+RESOURCE_SPANS = (f'[{{"resource":{{"attributes":{KV}}},"scopeSpans":{SCOPE_SPANS},'
+                  f'"instrumentationLibrarySpans":{SCOPE_SPANS}}}]')
+TRACES_DOC = (f'{{"resourceSpans":{RESOURCE_SPANS},"batches":{RESOURCE_SPANS},'
+              f'"result":{{"resourceSpans":{RESOURCE_SPANS}}},'
+              f'"trace":{{"resourceSpans":{RESOURCE_SPANS},"batches":{RESOURCE_SPANS}}}}}')
+TRACES_ROOT = ("coalesce(j.resourceSpans, j.batches, j.result.resourceSpans, j.trace.resourceSpans, "
+               "j.trace.batches)")
+
+LOG = (f'{{"timeUnixNano":{V},"observedTimeUnixNano":{V},"severityNumber":{V},"severityText":{V},'
+       f'"body":{ANY},"attributes":{KV},"traceId":{V},"spanId":{V},"eventName":{V}}}')
+SCOPE_LOGS = f'[{{"scope":{SCOPE},"logRecords":[{LOG}]}}]'
+LOGS_DOC = (f'{{"resourceLogs":[{{"resource":{{"attributes":{KV}}},"scopeLogs":{SCOPE_LOGS},'
+            f'"instrumentationLibraryLogs":{SCOPE_LOGS}}}]}}')
+
+SEVERITY_NAMES = {f"{level}{n if n > 1 else ''}": base + n - 1
+                  for level, base in (("TRACE", 1), ("DEBUG", 5), ("INFO", 9), ("WARN", 13),
+                                      ("ERROR", 17), ("FATAL", 21)) for n in range(1, 5)}
+
+SERVICE = "(list_filter(ra, lambda a: a.key = 'service.name'))[1].value.stringValue"
+
+
+def _line_rejects(cursor, name: str, source, source_id: int, root: str, what: str) -> None:
+    """Reject the lines of a chunk that are not UTF-8, not JSON, or not an OTLP record."""
+    cursor.execute(f"""
+        INSERT INTO rejects
+        SELECT {source_id}, ? || ':' || line,
+               CASE WHEN text IS NULL THEN 'not UTF-8 text (binary data?)'
+                    WHEN NOT json_valid(text) THEN 'not valid JSON (a truncated or corrupt line?)'
+                    ELSE 'no {what} here: not an OTLP {what} record' END,
+               CASE WHEN text IS NULL THEN NULL ELSE left(text, 2000) END
+        FROM {name} WHERE j IS NULL OR {root} IS NULL""", [source.uri])
+
+
+def _span_problem() -> str:
+    """SQL naming what is wrong with a flattened span, NULL when nothing is."""
+    checks = [("sp.traceId IS NULL", "'span has no traceId'"),
+              ("sp.spanId IS NULL", "'span has no spanId'"),
+              ("trace_id IS NULL", "'traceId is neither hex nor base64: ' || sp.traceId"),
+              ("span_id IS NULL", "'spanId is neither hex nor base64: ' || sp.spanId"),
+              ("parent_span_id IS NULL AND coalesce(sp.parentSpanId, '') <> ''",
+               "'parentSpanId is neither hex nor base64: ' || sp.parentSpanId"),
+              ("start_time IS NULL AND sp.startTimeUnixNano IS NOT NULL",
+               "'startTimeUnixNano is not a number: ' || sp.startTimeUnixNano"),
+              ("end_time IS NULL AND sp.endTimeUnixNano IS NOT NULL",
+               "'endTimeUnixNano is not a number: ' || sp.endTimeUnixNano")]
+    return "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in checks) + " END"
+
+
+def read_traces(store, source, source_id: int, **opts) -> ReadResult:
+    """Read OTLP JSON traces (document or file-exporter lines) into spans, span_events, span_links."""
+    uri = source.uri
+
+    def work(cursor, chunk, name: str) -> None:
+        cursor.register(f"{name}_in", chunk)
+        try:
+            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT line, text, "
+                           f"try(json_transform(text, '{TRACES_DOC}')) AS j FROM {name}_in")
+            _line_rejects(cursor, name, source, source_id, TRACES_ROOT, "resourceSpans")
+            cursor.execute(f"""
+                CREATE OR REPLACE TEMP TABLE {name}_sp AS
+                WITH r AS (SELECT line, unnest({TRACES_ROOT}) AS rs FROM {name} WHERE j IS NOT NULL),
+                s AS (SELECT line, rs.resource.attributes AS ra,
+                             unnest(coalesce(rs.scopeSpans, rs.instrumentationLibrarySpans)) AS ss FROM r),
+                p AS (SELECT line, {SERVICE} AS service_name, {sql_attributes('ra')} AS resource_attributes,
+                             coalesce(ss.scope, ss.instrumentationLibrary) AS sc, unnest(ss.spans) AS sp
+                      FROM s),
+                n AS (SELECT *, {sql_hex_id('sp.traceId')} AS trace_id, {sql_hex_id('sp.spanId')} AS span_id,
+                             nullif({sql_hex_id('sp.parentSpanId')}, '') AS parent_span_id,
+                             {sql_time_ns('sp.startTimeUnixNano')} AS start_time,
+                             {sql_time_ns('sp.endTimeUnixNano')} AS end_time FROM p)
+                SELECT *, {_span_problem()} AS problem FROM n""")
+            cursor.execute(f"""
+                INSERT INTO spans
+                SELECT trace_id, span_id, parent_span_id, sp.traceState, service_name, sp.name,
+                       {sql_enum('sp.kind', SPAN_KINDS, 'SPAN_KIND_', 'UNSPECIFIED')},
+                       start_time, end_time, epoch_ns(end_time) - epoch_ns(start_time),
+                       {sql_enum('sp.status.code', STATUS_CODES, 'STATUS_CODE_', 'UNSET')},
+                       nullif(sp.status.message, ''), {sql_attributes('sp.attributes')},
+                       resource_attributes, sc.name, sc.version, {source_id}
+                FROM {name}_sp WHERE problem IS NULL""")
+            cursor.execute(f"""
+                INSERT INTO span_events
+                SELECT trace_id, span_id, {sql_time_ns('e.timeUnixNano')}, e.name,
+                       {sql_attributes('e.attributes')}, {source_id}
+                FROM (SELECT trace_id, span_id, unnest(sp.events) AS e FROM {name}_sp
+                      WHERE problem IS NULL AND len(sp.events) > 0)""")
+            cursor.execute(f"""
+                INSERT INTO span_links
+                SELECT trace_id, span_id, {sql_hex_id('l.traceId')}, {sql_hex_id('l.spanId')}, l.traceState,
+                       {sql_attributes('l.attributes')}, {source_id}
+                FROM (SELECT trace_id, span_id, unnest(sp.links) AS l FROM {name}_sp
+                      WHERE problem IS NULL AND len(sp.links) > 0)""")
+            cursor.execute(f"""
+                INSERT INTO rejects SELECT {source_id}, ? || ':' || line, problem, left(to_json(sp)::VARCHAR, 2000)
+                FROM {name}_sp WHERE problem IS NOT NULL""", [uri])
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}; DROP TABLE IF EXISTS {name}_sp")
+            cursor.unregister(f"{name}_in")
+
+    run_chunks(store.con, source, work)
+    return ReadResult()
+
+
+def read_logs(store, source, source_id: int, **opts) -> ReadResult:
+    """Read OTLP JSON logs (document or file-exporter lines) into ``logs``."""
+    severity = " ".join(f"WHEN 'SEVERITY_NUMBER_{n}' THEN {v}" for n, v in SEVERITY_NAMES.items())
+    body = ("coalesce(lr.body.stringValue, lr.body.intValue, CAST(lr.body.doubleValue AS VARCHAR), "
+            "CAST(lr.body.boolValue AS VARCHAR), lr.body.bytesValue, CAST(lr.body.arrayValue AS VARCHAR), "
+            "CAST(lr.body.kvlistValue AS VARCHAR))")
+    event = "CASE WHEN lr.eventName IS NULL THEN [] ELSE [{'key': 'event.name', 'value': {'stringValue': lr.eventName}}] END"
+    attributes = sql_attributes(f"list_concat(lr.attributes, {event})")
+    root = "j.resourceLogs"
+
+    def work(cursor, chunk, name: str) -> None:
+        cursor.register(f"{name}_in", chunk)
+        try:
+            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT line, text, "
+                           f"try(json_transform(text, '{LOGS_DOC}')) AS j FROM {name}_in")
+            _line_rejects(cursor, name, source, source_id, root, "resourceLogs")
+            cursor.execute(f"""
+                CREATE OR REPLACE TEMP TABLE {name}_lr AS
+                WITH r AS (SELECT line, unnest({root}) AS rl FROM {name} WHERE j IS NOT NULL),
+                s AS (SELECT line, rl.resource.attributes AS ra,
+                             unnest(coalesce(rl.scopeLogs, rl.instrumentationLibraryLogs)) AS sl FROM r),
+                p AS (SELECT line, {SERVICE} AS service_name, {sql_attributes('ra')} AS resource_attributes,
+                             unnest(sl.logRecords) AS lr FROM s)
+                SELECT *, {sql_time_ns('lr.timeUnixNano')} AS t, {sql_time_ns('lr.observedTimeUnixNano')} AS ot,
+                       nullif({sql_hex_id('lr.traceId')}, '') AS trace_id,
+                       nullif({sql_hex_id('lr.spanId')}, '') AS span_id,
+                       CASE WHEN t IS NULL AND lr.timeUnixNano IS NOT NULL
+                            THEN 'timeUnixNano is not a number: ' || lr.timeUnixNano
+                            WHEN trace_id IS NULL AND coalesce(lr.traceId, '') <> ''
+                            THEN 'traceId is neither hex nor base64: ' || lr.traceId END AS problem
+                FROM p""")
+            cursor.execute(f"""
+                INSERT INTO logs
+                SELECT coalesce(t, ot), ot, lr.severityText,
+                       coalesce(TRY_CAST(lr.severityNumber AS INTEGER), CASE upper(lr.severityNumber) {severity} END),
+                       service_name, {body}, trace_id, span_id, {attributes}, resource_attributes, {source_id}
+                FROM {name}_lr WHERE problem IS NULL""")
+            cursor.execute(f"""
+                INSERT INTO rejects SELECT {source_id}, ? || ':' || line, problem, left(to_json(lr)::VARCHAR, 2000)
+                FROM {name}_lr WHERE problem IS NOT NULL""", [source.uri])
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}; DROP TABLE IF EXISTS {name}_lr")
+            cursor.unregister(f"{name}_in")
+
+    run_chunks(store.con, source, work)
+    return ReadResult()
+
+
+def sniff_traces(head: bytes) -> int:
+    """OTLP traces: the ``resourceSpans`` key near the start."""
+    return 90 if b'"resourceSpans"' in head[:4096] else 0
+
+
+def sniff_logs(head: bytes) -> int:
+    """OTLP logs: the ``resourceLogs`` key near the start."""
+    return 90 if b'"resourceLogs"' in head[:4096] else 0
+
+
+register(Reader("otlp-traces", "spans", sniff_traces, read_traces,
+                "OTLP JSON traces: request documents or collector file-exporter lines"))
+register(Reader("otlp-logs", "logs", sniff_logs, read_logs,
+                "OTLP JSON logs: request documents or collector file-exporter lines"))
+
+__all__ = ["read_traces", "read_logs", "json"]
