@@ -163,7 +163,10 @@ class Grant:
             # only the owner's view of the grant itself counts
             ours = {rec["lease_id"] or rec["path"] for rec in mine["leases"]}
             theirs = [rec for rec in data.get("leases", []) if (rec.get("lease_id") or rec.get("path")) not in ours]
-            top = mine if self.owner or "accessor" not in data else {k: v for k, v in data.items() if k != "leases"}
+            if self.owner or "accessor" not in data:
+                top = mine
+            else:  # an attached process may only move the expiry (a renewal it made)
+                top = {**{k: v for k, v in data.items() if k != "leases"}, "expires": mine["expires"]}
             return {**top, "leases": theirs + mine["leases"]}
 
         state.update_grant(self.id, merge)
