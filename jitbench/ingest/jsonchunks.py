@@ -13,6 +13,7 @@ becomes one record (line 1).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import queue
@@ -84,6 +85,18 @@ def run_chunks(con, source: Source, work: Callable[[object, pa.Table, str], None
     ``name`` is a per-worker identifier the work may use for temporary tables.  The first
     error stops the reading and is raised here.
     """
+    stream = chunks(source, chunk_bytes)
+    first = next(stream, None)
+    if first is None:
+        return
+    second = next(stream, None)
+    if second is None:  # one chunk: no thread worth starting
+        cursor = con.cursor()
+        try:
+            work(cursor, first, "jb_chunk_0")
+        finally:
+            cursor.close()
+        return
     pending: queue.Queue = queue.Queue(maxsize=workers)
     errors: list[BaseException] = []
 
@@ -106,7 +119,7 @@ def run_chunks(con, source: Source, work: Callable[[object, pa.Table, str], None
     for thread in threads:
         thread.start()
     try:
-        for chunk in chunks(source, chunk_bytes):
+        for chunk in itertools.chain([first, second], stream):
             if errors:
                 break
             pending.put(chunk)
