@@ -20,6 +20,8 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -64,27 +66,36 @@ def to_unix_ns(value) -> int | None:
         raise ValueError(f"time {value!r} is not a timestamp")
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"\d+", text):
+        if text.isdigit():
             return _epoch_ns(int(text))
-        if re.fullmatch(r"\d+\.\d*", text):
+        if _DECIMAL.fullmatch(text):
             return _epoch_ns(float(text), text)
         m = _RFC3339.match(text)
         if not m:
             raise ValueError(f"time {_cut(value, 60)!r} is not a timestamp (expected RFC 3339 or epoch s/ms/µs/ns)")
         y, mo, d, h, mi, s, frac, tz = m.groups()
-        try:
-            secs = calendar.timegm((int(y), int(mo), int(d), int(h), int(mi), int(s or 0), 0, 0, 0))
-        except (ValueError, OverflowError):
-            raise ValueError(f"time {_cut(value, 60)!r} is not a valid date") from None
-        if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31 and int(h) < 24 and int(mi) < 60 and int(s or 0) < 61):
+        secs = _minute_seconds(y, mo, d, h, mi)
+        if secs is None or int(s or 0) > 60:
             raise ValueError(f"time {_cut(value, 60)!r} is not a valid date")
-        ns = int((frac or "0")[:9].ljust(9, "0"))
-        return (secs - _offset_seconds(tz)) * 1_000_000_000 + ns
+        ns = int(frac[:9].ljust(9, "0")) if frac else 0
+        return (secs + int(s or 0) - _offset_seconds(tz)) * 1_000_000_000 + ns
     if isinstance(value, float):  # through its shortest text, so 1795960920.25 s is exact
         return to_unix_ns(repr(value)) if value >= 0 and "e" not in repr(value) else _epoch_ns(value)
     if isinstance(value, int):
         return _epoch_ns(value)
     raise ValueError(f"time of type {type(value).__name__} is not a timestamp")
+
+
+_DECIMAL = re.compile(r"\d+\.\d*")
+
+
+@functools.lru_cache(maxsize=4096)
+def _minute_seconds(y: str, mo: str, d: str, h: str, mi: str) -> int | None:
+    # log lines come in runs within one minute: the calendar work is done once per minute
+    try:
+        return calendar.timegm(dt.datetime(int(y), int(mo), int(d), int(h), int(mi)).timetuple())
+    except ValueError:
+        return None
 
 
 def _offset_seconds(tz: str | None) -> int:
@@ -215,62 +226,51 @@ def row_from_fields(fields: dict, resource: dict | None = None) -> tuple:
     >>> row_from_fields({"ts": 1764424920, "level": "warn", "msg": "slow", "user": "u1"})[:6]
     (1764424920000000000, None, 'warn', 13, None, 'slow')
     """
-    claimed: dict[str, tuple[int, object, str, str | None]] = {}
+    best: dict[str, tuple[int, str, str | None, object]] = {}  # role -> (rank, key, sub-key, value)
     for key, value in fields.items():
         lower = key.lower()
         if isinstance(value, dict):
             for sub, subvalue in value.items():
-                role = ROLE_OF.get(f"{lower}.{sub.lower()}")
-                if role and not isinstance(subvalue, dict):
-                    _claim(claimed, role, subvalue, key, sub)
-            if lower in ("body", "message"):
-                _claim(claimed, ROLE_OF[lower], value, key, None)
-            continue
-        role = ROLE_OF.get(lower)
-        if role:
-            _claim(claimed, role, value, key, None)
+                hit = ROLE_OF.get(f"{lower}.{sub.lower()}")
+                if hit and subvalue is not None and subvalue != "" and not isinstance(subvalue, dict):
+                    if hit[0] not in best or hit[1] < best[hit[0]][0]:
+                        best[hit[0]] = (hit[1], key, sub, subvalue)
+            if lower not in ("body", "message"):
+                continue
+        hit = ROLE_OF.get(lower)
+        if hit and value is not None and value != "" and (hit[0] not in best or hit[1] < best[hit[0]][0]):
+            best[hit[0]] = (hit[1], key, None, value)
 
-    taken: set[tuple[str, str | None]] = set()
+    taken: list[tuple[str, str | None]] = []
 
-    def take(role: str):
-        hit = claimed.get(role)
+    def value_of(role: str, accept=None):
+        # the winning field of a role, marked as taken unless `accept` refuses its value
+        hit = best.get(role)
         if hit is None:
             return None
-        taken.add((hit[2], hit[3]))
-        return hit[1]
+        value = hit[3] if accept is None else accept(hit[3])
+        if value is not None:
+            taken.append((hit[1], hit[2]))
+        return value
 
-    time = to_unix_ns(take("time")) if "time" in claimed else None
-    observed = to_unix_ns(take("observed_time")) if "observed_time" in claimed else None
-    level = take("level")
-    number = None
-    if "severity_number" in claimed:
-        number = severity_number(claimed["severity_number"][1])
-        if number is not None:
-            take("severity_number")
-    if number is None:
-        number = severity_number(level)
-    body = take("body")
-    trace_id = hex_id(claimed["trace_id"][1], (32, 16)) if "trace_id" in claimed else None
-    if trace_id:
-        take("trace_id")
-    span_id = hex_id(claimed["span_id"][1], (16,)) if "span_id" in claimed else None
-    if span_id:
-        take("span_id")
-    service = claimed.get("service_name")
-    if service is not None and isinstance(service[1], str):
-        service = take("service_name")
-    else:
-        service = None
+    time = value_of("time", to_unix_ns)
+    observed = value_of("observed_time", to_unix_ns)
+    level = value_of("level")
+    number = value_of("severity_number", severity_number) or severity_number(level)
+    body = value_of("body")
+    trace_id = value_of("trace_id", _trace_hex)
+    span_id = value_of("span_id", _span_hex)
+    service = value_of("service_name", lambda v: v if isinstance(v, str) else None)
 
-    attributes = {}
-    for key, value in fields.items():
-        if (key, None) in taken:
-            continue
-        if isinstance(value, dict) and any((key, sub) in taken for sub in value):
-            value = {sub: v for sub, v in value.items() if (key, sub) not in taken}
-            if not value:
-                continue
-        attributes[key] = value
+    top = {key for key, sub in taken if sub is None}
+    attributes = {k: v for k, v in fields.items() if k not in top}
+    for key, sub in taken:
+        if sub is not None and key in attributes:
+            rest = {k: v for k, v in attributes[key].items() if k != sub}
+            if rest:
+                attributes[key] = rest
+            else:
+                del attributes[key]
     return (
         time if time is not None else observed,
         observed,
@@ -285,12 +285,12 @@ def row_from_fields(fields: dict, resource: dict | None = None) -> tuple:
     )
 
 
-def _claim(claimed: dict, role_rank: tuple[str, int], value, key: str, sub: str | None) -> None:
-    role, rank = role_rank
-    if value is None or value == "":
-        return
-    if role not in claimed or rank < claimed[role][0]:
-        claimed[role] = (rank, value, key, sub)
+def _trace_hex(value) -> str | None:
+    return hex_id(value, (32, 16))
+
+
+def _span_hex(value) -> str | None:
+    return hex_id(value, (16,))
 
 
 # -- one line, one record ------------------------------------------------------------
