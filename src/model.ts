@@ -24,6 +24,7 @@ export class GrantsModel {
         backoff: true,
         max: 120 * 1000
       },
+      linger: 0, // pause at the first tick after the tab is hidden, not one tick later
       name: 'jitbench:grants',
       standby: 'when-hidden'
     });
