@@ -296,3 +296,69 @@ def test_page_loki_is_usable_without_a_store(api):
     window = page_loki(client, "/loki/api/v1/query_range", "{}", T0, T0 + 10,
                        lambda found, rejects: seen.extend(e.line for e in found), limit=4)
     assert window.complete and window.lines == 12 and sorted(seen) == sorted(f"l{i}" for i in range(12))
+
+
+# -- Tempo and Jaeger: responses fetched here, parsed by the trace readers ----------------------
+
+PROTO_TRACE = "5b8efff798038103d269b633813fc60c"
+TELEMETRYGEN_TRACE = "83a9efd15c1c98a977e0711cc93ee28b"
+
+
+def _tempo_v1(path) -> dict:
+    # Tempo's v1 trace-by-id answer is the OTLP document with resourceSpans called batches
+    return {"batches": json.loads(path.read_text())["resourceSpans"]}
+
+
+@pytest.fixture
+def traces_api(api, shared_data):
+    api.routes[f"/api/traces/{PROTO_TRACE}"] = _tempo_v1(shared_data / "opentelemetry-proto" / "trace.json")
+    api.routes[f"/api/traces/{TELEMETRYGEN_TRACE}"] = _tempo_v1(shared_data / "jaeger" / "otlp2jaeger-in.json")
+    return api
+
+
+def test_tempo_by_id_loads_spans_and_a_missing_trace_is_a_reject(traces_api):
+    store = Store()
+    summary = load_tempo(store, traces_api.url, [PROTO_TRACE, "ffffffffffffffffffffffffffffffff",
+                                                 TELEMETRYGEN_TRACE], token=TOKEN)
+    assert (summary.rows, summary.rejects) == (3, 1) and summary.format == "tempo"
+    assert sorted(store.sql("select distinct trace_id from spans").trace_id) == sorted(
+        [PROTO_TRACE, TELEMETRYGEN_TRACE])
+    reject = store.sql("select location, error from rejects").iloc[0]
+    assert reject.location.endswith("/api/traces/ffffffffffffffffffffffffffffffff") and "404" in reject.error
+    assert store.sql("select kind from sources").kind[0] == "http"
+
+
+def test_tempo_search_loads_every_found_trace_and_warns_at_the_limit(traces_api):
+    traces_api.routes["/api/search"] = {"traces": [{"traceID": PROTO_TRACE, "rootServiceName": "my.service"},
+                                                   {"traceID": TELEMETRYGEN_TRACE}], "metrics": {}}
+    store = Store()
+    with pytest.warns(LoadWarning, match="limit=2"):
+        summary = load_tempo(store, traces_api.url, query="{ status = error }", start=T0, end=T0 + 10**12,
+                             limit=2, token=TOKEN)
+    assert summary.rows == 3 and any("more may match" in w for w in summary.warnings)
+    search = next(r for r in traces_api.requests if r[0] == "/api/search")
+    assert search[1]["q"] == "{ status = error }" and search[1]["start"] == str(T0 // 10**9)
+    # under the limit: complete, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_tempo(Store(), traces_api.url, query="{}", start=T0, end=T0 + 1, limit=20,
+                          token=TOKEN).warnings == []
+
+
+def test_tempo_without_credentials_is_denied(traces_api):
+    with pytest.raises(SourceDenied, match="401"):
+        load_tempo(Store(), traces_api.url, PROTO_TRACE)
+
+
+def test_jaeger_search_by_service(api, shared_data):
+    api.routes["/api/traces"] = json.loads((shared_data / "jaeger" / "otlp2jaeger-out.json").read_text())
+    store = Store()
+    summary = load_jaeger(store, api.url, "telemetrygen", start="2026-11-29T13:45:00Z",
+                          end="2026-11-29T14:30:00Z", tags={"error": "true"}, limit=20, token=TOKEN)
+    assert summary.rows == 2 and summary.format == "jaeger" and summary.warnings == []
+    assert store.sql("select distinct service_name from spans").service_name.tolist() == ["telemetrygen"]
+    params = next(r[1] for r in api.requests if r[0] == "/api/traces")
+    assert params["service"] == "telemetrygen" and json.loads(params["tags"]) == {"error": "true"}
+    assert params["start"] == str(1795959900 * 10**6)  # microseconds
+    with pytest.warns(LoadWarning, match="limit=1"):
+        load_jaeger(Store(), api.url, "telemetrygen", start=T0, end=T0 + 1, limit=1, token=TOKEN)
