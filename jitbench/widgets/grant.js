@@ -41,8 +41,7 @@ function render({ model, el: host }) {
   const head = el("div", "jitbench-grant-head");
   const incident = el("span", "jitbench-grant-incident");
   const countdown = el("span", "jitbench-countdown");
-  const badge = el("span", "jitbench-grant-state");
-  head.append(incident, countdown, badge);
+  head.append(incident, countdown);
 
   const reason = el("div", "jitbench-grant-reason");
   const expiry = el("div", "jitbench-grant-expiry");
@@ -79,7 +78,6 @@ function render({ model, el: host }) {
     const state = model.get("state");
     root.dataset.state = state;
     incident.textContent = model.get("incident");
-    badge.textContent = state;
     reason.textContent = model.get("reason");
     expiry.textContent = "expires " + formatUtc(model.get("expires"));
     leases.replaceChildren();
