@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import config
-from .errors import ConfigError, ParameterError, StoreError
+from .errors import ConfigError, ParameterError
 
 RUN_DIR_ENV = "JITBENCH_RUN_DIR"  # set by `jitbench run`: where fingerprints and evidence go
 PII_ENV = "JITBENCH_REDACT_PII"
@@ -111,18 +111,19 @@ class Investigation:
     def load_loki(self, url: str, query: str, *, token=None, start=None, end=None, **opts):
         """Load a Loki ``query_range`` over the investigation window (or ``start``/``end``).
 
-        ``token`` may be a lease from :meth:`lease_token`; its value is used as a
-        bearer token and never shown.
+        ``token`` may be the lease from :meth:`lease_token`: the load is then
+        recorded under that lease and its value is sent as a bearer token, never shown.
         """
-        loader = getattr(self.store, "load_loki", None)
-        if loader is None:
-            raise StoreError("this store cannot load from Loki", hint="upgrade jitbench (store.load_loki is missing)")
-        if start is None and end is None and self.window is not None:
+        if start is None and end is None:
+            if self.window is None:
+                raise ParameterError("load_loki needs a time range: this investigation has no window",
+                                     hint="pass start=... and end=..., or window=(start, end) to investigate()")
             start, end = self.window
-        if token is not None and hasattr(token, "secret"):
-            opts.setdefault("lease", token)
-            token = token.secret("token")
-        return loader(url, query, start, end, token=token, **opts)
+        loader = getattr(self.store, "load_loki", None)
+        if loader is not None:
+            return loader(url, query, start, end, token=token, **opts)
+        from .ingest.http import load_loki
+        return load_loki(self.store, url, query, start, end, token=token, **opts)
 
     def sql(self, query: str, params=None):
         """Run SQL on the store and return a DataFrame."""
@@ -317,6 +318,10 @@ def investigate(incident: str, reason: str | None = None, window=None, access: s
         grant.close()
         raise
     _open.add(inv)
+    if inv.run_dir is not None:
+        # figures as plotly JSON only: the bundle embeds plotly.js once instead of once per kernel
+        import plotly.io as pio
+        pio.renderers.default = "plotly_mimetype"
     install(acc.held_secrets, on_change=lambda values: _publish_fingerprints(values, grant.id),
             pii=os.environ.get(PII_ENV, "") not in ("", "0", "false"))
     _publish_fingerprints(grant_id=grant.id)

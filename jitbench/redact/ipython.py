@@ -1,17 +1,14 @@
 """Redaction at the source: scrub a kernel's outputs as they are produced.
 
-:func:`install` wraps the four ways an IPython kernel emits output — rich
-display (``display_pub.publish``), the value of a cell's last expression
-(``displayhook.write_format_data``), ``sys.stdout``/``sys.stderr`` writes and
-error tracebacks (``_showtraceback``) — so that every value returned by
-``held()`` is removed before the message leaves the kernel.  ``held`` is
+:func:`install` wraps the kernel session's ``send`` — every stream, display,
+result, error and comm message leaves the kernel through it — so that every
+value returned by ``held()`` is removed before a message leaves the kernel.  ``held`` is
 called on each output (the set only grows as leases are taken); the scrubber
 is rebuilt when it changed, and ``on_change(values)`` lets the caller publish
 fresh fingerprints.
 """
 from __future__ import annotations
 
-import sys
 import threading
 from typing import Callable, Iterable
 
@@ -52,57 +49,62 @@ class OutputScrubber:
         return self.current().data(obj)
 
 
-def _wrap_stream(stream, scrubber: OutputScrubber) -> None:
-    if stream is None or getattr(stream, "_jitbench_scrubbed", False):
-        return
-    write = stream.write
-    stream.write = lambda text: write(scrubber.text(text))
-    stream._jitbench_scrubbed = True
+def _shell(shell=None):
+    if shell is not None:
+        return shell
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
 
 
 def install(held: Callable[[], Iterable[str]], on_change: Callable[[frozenset], None] | None = None,
             pii: bool = False, shell=None) -> OutputScrubber | None:
-    """Scrub every output of the running IPython kernel; ``None`` outside IPython.
+    """Scrub every message the running kernel sends; ``None`` outside an IPython kernel.
 
+    The hook sits on the kernel's ``Session.send``, the one door every output
+    goes through (streams after buffering, rich displays, results, errors,
+    widget comm messages), so a new kind of output cannot slip past it.
     Installing twice keeps the first scrubber (and its callbacks).
 
     >>> install(lambda: {"s3cr3t-value"})        # in a notebook   # doctest: +SKIP
     OutputScrubber(0 held values)
     """
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return None
-        shell = get_ipython()
-    if shell is None:
+    shell = _shell(shell)
+    session = getattr(getattr(shell, "kernel", None), "session", None)
+    if session is None:
         return None
-    existing = getattr(shell, "_jitbench_output_scrubber", None)
+    existing = getattr(session, "_jitbench_output_scrubber", None)
     if existing is not None:
         return existing
     scrubber = OutputScrubber(held, on_change, pii)
+    send = session.send
 
-    publish = shell.display_pub.publish
+    def scrubbed_send(stream, msg_or_type, content=None, *args, **kwargs):
+        if isinstance(msg_or_type, dict):
+            msg_or_type = dict(msg_or_type)
+            for key in ("content", "metadata"):
+                if msg_or_type.get(key):
+                    msg_or_type[key] = scrubber.data(msg_or_type[key])
+        if content is not None:
+            content = scrubber.data(content)
+        if kwargs.get("metadata"):
+            kwargs["metadata"] = scrubber.data(kwargs["metadata"])
+        return send(stream, msg_or_type, content, *args, **kwargs)
 
-    def scrubbed_publish(data, metadata=None, *args, **kwargs):
-        return publish(scrubber.data(data), scrubber.data(metadata) if metadata else metadata, *args, **kwargs)
-
-    shell.display_pub.publish = scrubbed_publish
-
-    hook = shell.displayhook
-    if hasattr(hook, "write_format_data"):
-        write_format_data = hook.write_format_data
-        hook.write_format_data = lambda fmt, md=None: write_format_data(
-            scrubber.data(fmt), scrubber.data(md) if md else md)
-
-    show = shell._showtraceback
-
-    def scrubbed_traceback(etype, evalue, stb):
-        # only str(evalue) is sent, so a scrubbed string stands in for the exception
-        return show(etype, scrubber.text(str(evalue)), scrubber.data(list(stb)))
-
-    shell._showtraceback = scrubbed_traceback
-    _wrap_stream(sys.stdout, scrubber)
-    _wrap_stream(sys.stderr, scrubber)
-    shell._jitbench_output_scrubber = scrubber
+    session.send = scrubbed_send
+    session._jitbench_output_scrubber = scrubber
+    session._jitbench_original_send = send
     return scrubber
+
+
+def uninstall(shell=None) -> bool:
+    """Remove the hook (for debugging, and for tests that simulate a redaction gap); True if one was removed."""
+    session = getattr(getattr(_shell(shell), "kernel", None), "session", None)
+    original = getattr(session, "_jitbench_original_send", None)
+    if original is None:
+        return False
+    session.send = original
+    del session._jitbench_original_send, session._jitbench_output_scrubber
+    return True

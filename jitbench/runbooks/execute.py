@@ -50,11 +50,15 @@ def _register_memory_io() -> None:
 
 
 @contextlib.contextmanager
-def _environment(extra: dict[str, str]):
-    """``os.environ`` plus ``extra`` while the kernel starts (it inherits our environment)."""
+def _environment(extra: dict[str, str | None]):
+    """``os.environ`` changed by ``extra`` (``None`` unsets) while the kernel starts (it inherits it)."""
     with _env_lock:
         saved = {k: os.environ.get(k) for k in extra}
-        os.environ.update(extra)
+        for k, v in extra.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         try:
             yield
         finally:
@@ -98,13 +102,13 @@ def _running_cell(nb) -> int | None:
     return started[-1] if started else None
 
 
-def execute(path: Path, parameters: dict, *, env: dict[str, str] | None = None, cwd: Path | None = None,
+def execute(path: Path, parameters: dict, *, env: dict[str, str | None] | None = None, cwd: Path | None = None,
             progress: bool = True, kernel_name: str | None = None, cell_timeout: float | None = None,
             start_timeout: float = 60) -> Execution:
     """Run the notebook at ``path`` with ``parameters`` in a fresh kernel; never raises for cell errors.
 
-    ``env`` is added to the kernel's environment (that is how the grant reaches
-    it, never as a parameter).  KeyboardInterrupt is recorded as outcome
+    ``env`` changes the kernel's environment (that is how the grant reaches
+    it, never as a parameter; a ``None`` value removes a variable).  KeyboardInterrupt is recorded as outcome
     ``interrupted`` and then re-raised by the caller's choice via
     :attr:`Execution.outcome`.
 

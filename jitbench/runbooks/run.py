@@ -123,7 +123,9 @@ def run(template: str | Path | Template, parameters: dict | None = None, *, para
     run_dir = Path(tempfile.mkdtemp(prefix=f"{grant.id}-", dir=runs))
     revoke_error = None
     try:
-        env = {**grant.handoff_env(), RUN_DIR_ENV: str(run_dir), "JITBENCH_HOME": str(config.home())}
+        # the kernel gets the grant, not the user's own token
+        env = {**grant.handoff_env(), RUN_DIR_ENV: str(run_dir), "JITBENCH_HOME": str(config.home()),
+               "VAULT_TOKEN": None, "BAO_TOKEN": None}
         if pii:
             env[PII_ENV] = "1"
         t = time.monotonic()
