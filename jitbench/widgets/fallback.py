@@ -64,6 +64,8 @@ def grant_widget(grant: Any, keeper: Any = None) -> GrantWidget:
         widget = GrantWidget(grant, keeper)
         _widgets[id(grant)] = widget
     else:
+        # a keeper started after the first display is picked up now
+        widget.watch(keeper if keeper is not None else getattr(grant, "keeper", None))
         widget.refresh()
     return widget
 

@@ -106,14 +106,24 @@ class GrantWidget(anywidget.AnyWidget):
         self._unsubscribe: Callable[[], Any] | None = None
         self.refresh()
         self.on_msg(self._on_frontend_message)
-        if self._keeper is not None:
-            unsubscribe = self._keeper.subscribe(self.on_keeper_event)
-            self._unsubscribe = unsubscribe if callable(unsubscribe) else None
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            self.watch(keeper)
 
     @property
     def grant(self) -> Any:
         """The grant this widget shows."""
         return self._grant
+
+    def watch(self, keeper: Any) -> None:
+        """Follow ``keeper``'s events (once; a second keeper replaces the first)."""
+        if keeper is None or keeper is self._keeper:
+            return
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._keeper = keeper
+        unsubscribe = keeper.subscribe(self.on_keeper_event)
+        self._unsubscribe = unsubscribe if callable(unsubscribe) else None
 
     def refresh(self) -> None:
         """Copy the grant's current incident, expiry, state and leases into the synced traits."""
@@ -158,11 +168,16 @@ class GrantWidget(anywidget.AnyWidget):
             elif kind == "revoked":
                 self.state = "revoked"
                 self.status = "revoked"
+            elif kind == "external_revoke" and event.get("lease_id"):
+                # one lease went away; the grant itself lives on
+                self.status = f"lease {event.get('path') or ''} was revoked outside jitbench".replace("  ", " ")
             elif kind == "external_revoke":
                 self.state = "revoked"
                 self.status = "revoked outside jitbench (token no longer valid in Vault)"
             elif kind == "error":
                 self.status = str(event.get("message") or event.get("error") or "keeper error")
+            elif kind == "recovered":
+                self.status = "Vault reachable again"
 
     def close(self) -> None:
         """Stop listening to the keeper and close the widget's comm."""

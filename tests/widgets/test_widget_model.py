@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from jitbench.errors import RevocationUnconfirmed
-from jitbench.widgets import GrantWidget, drop_grant_widget_state, grant_mimebundle
+from jitbench.widgets import GrantWidget, drop_grant_widget_state, grant_mimebundle, grant_widget
 from jitbench.widgets.fallback import WIDGET_VIEW
 
 
@@ -121,3 +121,23 @@ def test_drop_grant_widget_state_keeps_other_widgets():
     assert list(nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]) == ["b"]
     nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"] = {"a": ours}
     assert "widgets" not in drop_grant_widget_state(nb)["metadata"]
+
+
+def test_lease_external_revoke_keeps_grant_active(fake_grant, fake_keeper):
+    w = GrantWidget(fake_grant, fake_keeper)
+    fake_grant.leases[0].state = "revoked"
+    fake_keeper.emit({"type": "external_revoke", "grant_id": fake_grant.id,
+                      "lease_id": fake_grant.leases[0].lease_id, "path": "database/creds/readonly"})
+    assert w.state == "active" and w.leases[0]["state"] == "revoked"
+    assert w.status == "lease database/creds/readonly was revoked outside jitbench"
+
+
+def test_keeper_started_after_first_display_is_followed(fake_grant, fake_keeper):
+    data, _ = grant_mimebundle(fake_grant)
+    fake_grant.keeper = fake_keeper
+    again, _ = grant_mimebundle(fake_grant)
+    assert again[WIDGET_VIEW] == data[WIDGET_VIEW] and len(fake_keeper.callbacks) == 1
+    widget = grant_widget(fake_grant)
+    fake_grant.state = "expired"   # what the access layer's keeper records before it emits
+    fake_keeper.emit({"type": "expired", "grant_id": fake_grant.id})
+    assert widget.state == "expired" and widget.status == "access expired"
