@@ -425,6 +425,13 @@ class Grant:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    keeper = None  # the Keeper watching this grant, if any; set by Keeper (its widget follows the events)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Show the grant as the countdown widget (live in JupyterLab, a static card in exported HTML)."""
+        from ..widgets import grant_mimebundle
+        return grant_mimebundle(self, self.keeper, include=include, exclude=exclude)
+
     def __repr__(self) -> str:
         return (f"<Grant {self.id} incident={self.incident!r} user={self.user!r} state={self.state} "
                 f"expires={iso(self.expires)} ({human(self.remaining())} left) leases={len(self.leases)}>")

@@ -44,6 +44,7 @@ class Keeper:
         self._failing = False
         self._warned = False
         self._previous_sigterm = None
+        grant.keeper = self  # so that displaying the grant shows this keeper's events
 
     # -- events ------------------------------------------------------------------------
     def subscribe(self, callback):
