@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import getpass
+import hashlib
 import json
 import os
 import secrets
@@ -96,9 +97,11 @@ class Grant:
             raise ParameterError(f"max_ttl ({human(max_seconds)}) is shorter than ttl ({human(seconds)})",
                                  hint="make max_ttl at least as long as ttl")
         journal.ensure_writable()
-        with vault_errors("auth/token/lookup-self", client):
-            parent_info = client.auth.token.lookup_self()["data"]
-        parent_ttl = parent_info.get("ttl") or 0
+        parent_info = _parent_info(client)
+        parent_ttl = (parent_info["expires"] - now()).total_seconds() if parent_info["expires"] else 0
+        if parent_ttl and max_seconds > parent_ttl:  # the token may have been renewed since: ask again
+            parent_info = _parent_info(client, fresh=True)
+            parent_ttl = (parent_info["expires"] - now()).total_seconds() if parent_info["expires"] else 0
         if parent_ttl and max_seconds > parent_ttl:
             raise WindowTooLong(f"a {human(max_seconds)} grant would outlive your own token ({human(parent_ttl)} left)",
                                 hint="log in again for a longer session, or ask for a shorter window")
@@ -440,6 +443,22 @@ class Grant:
 
     def __reduce_ex__(self, protocol):
         raise TypeError("a Grant holds a Vault token and cannot be pickled; pass grant.id and attach() instead")
+
+
+_parents: dict[tuple[str, str], dict] = {}
+
+
+def _parent_info(client: hvac.Client, fresh: bool = False) -> dict:
+    """The user token's lookup-self, once per token: its expiry and identity do not change on their own."""
+    key = (client.url, hashlib.sha256((client.token or "").encode()).hexdigest())
+    info = _parents.get(key)
+    if fresh or info is None or (info["expires"] and info["expires"] <= now()):
+        with vault_errors("auth/token/lookup-self", client):
+            data = client.auth.token.lookup_self()["data"]
+        ttl = data.get("ttl") or 0
+        info = {**data, "expires": now() + timedelta(seconds=ttl) if ttl else None}
+        _parents[key] = info
+    return info
 
 
 def _stored_leases(grant_id: str) -> list[dict]:

@@ -50,8 +50,7 @@ def _write_atomic(path: Path, data: dict) -> None:
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
+        # rename is atomic for readers; no fsync: this is a view of Vault, the journal is the evidence
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -91,7 +91,7 @@ def _append_many(home: str, n: int) -> None:
 
 
 def test_several_processes_append_without_breaking_the_chain(jitbench_home):
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork")
     procs = [ctx.Process(target=_append_many, args=(str(jitbench_home), 20)) for _ in range(3)]
     for p in procs:
         p.start()
