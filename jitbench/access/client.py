@@ -119,6 +119,8 @@ def vault_errors(path: str, client: hvac.Client | None = None):
     except (hx.InvalidRequest, hx.InvalidPath, hx.InternalServerError) as err:
         msg = _vault_message(err)
         low = msg.lower()
+        if path.startswith("auth/") and "/login" in path:
+            raise AuthenticationError(f"login at {path} failed ({msg})") from None
         if "role" in low and ("unknown" in low or "not found" in low or "does not exist" in low):
             raise RoleMissing(f"role missing at {path} ({msg})") from None
         if isinstance(err, hx.InvalidPath) and not msg:

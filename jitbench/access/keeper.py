@@ -132,7 +132,11 @@ class Keeper:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.tick()
+            try:
+                self.tick()
+            except Exception as err:  # noqa: BLE001 - a bug must not silently end the watch
+                log.exception("keeper round failed for grant %s", self.grant.id)
+                self._emit("error", error=f"keeper round failed: {type(err).__name__}", error_type=type(err).__name__)
 
     def stop(self) -> None:
         """Stop watching without revoking."""
