@@ -18,10 +18,12 @@ from jitbench.errors import ParameterError
 from jitbench.analysis.window import parse_window, window_clause
 
 # RE2 (DuckDB) pattern; order matters: the longest variable kinds first
+# (a word of hex digits with at least one decimal digit covers integers, ids and hashes alike)
 VARIABLES = (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
              r"|\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?"
-             r"|0x[0-9a-fA-F]+|\b[0-9a-fA-F]{16,}\b"
-             r"|\d+(?:\.\d+)?")
+             r"|0x[0-9a-fA-F]+|\d+\.\d+"
+             r"|\b[0-9a-fA-F]*\d[0-9a-fA-F]*\b"
+             r"|\d+")
 
 
 def new_miner(similarity: float = 0.4) -> TemplateMiner:
@@ -41,8 +43,8 @@ def _shapes(store, scope: str, group: str) -> pd.DataFrame:
     pattern = VARIABLES.replace("'", "''")
     return store.sql(f"""
         SELECT regexp_replace(coalesce(body, ''), '{pattern}', '<*>', 'g') AS shape, {group} AS grp,
-               count(*) AS n, min(time) AS first_seen, max(time) AS last_seen, any_value(body) AS example,
-               list(DISTINCT service_name) FILTER (WHERE service_name IS NOT NULL) AS services
+               service_name, count(*) AS n, min(time) AS first_seen, max(time) AS last_seen,
+               arg_min(body, time) AS example
         FROM logs WHERE {scope} GROUP BY ALL""")
 
 
@@ -76,7 +78,7 @@ def log_templates(store, window=None, *, where: str | None = None, similarity: f
         return pd.DataFrame(columns=cols)
     out = mined.groupby(["template_id", "template"], as_index=False).agg(
         count=("n", "sum"), first_seen=("first_seen", "min"), last_seen=("last_seen", "max"),
-        services=("services", lambda s: sorted({x for v in s for x in v})), example=("example", "first"))
+        services=("service_name", lambda s: sorted(s.dropna().unique())), example=("example", "first"))
     out = out.sort_values(["count", "template"], ascending=[False, True]).reset_index(drop=True)
     return out[cols].head(limit) if limit else out[cols]
 
@@ -118,7 +120,7 @@ def new_log_templates(store, window, baseline=None, *, surge: float = 3.0, where
     out["baseline_count"] = cut(b, "n").sum()
     out = out.fillna({"window_count": 0, "baseline_count": 0})
     out["first_seen"] = cut(w, "first_seen").min()
-    out["services"] = cut(w, "services").agg(lambda s: sorted({x for v in s for x in v}))
+    out["services"] = cut(w, "service_name").agg(lambda s: sorted(s.dropna().unique()))
     out["example"] = cut(w, "example").first()
     minutes = lambda win: max((win[1] - win[0]).total_seconds() / 60, 1e-9)  # noqa: E731
     data_end = store.con.execute("SELECT max(time) FROM logs").fetchall()[0][0]

@@ -57,5 +57,5 @@ def timeline(store, by: str | None = "service", *, window=None, bucket=None, spa
     df = store.sql(query)
     q = df.pop("q")
     for i, name in enumerate(("p50_ms", "p90_ms", "p99_ms")):
-        df[name] = [None if v is None else v[i] / 1e6 for v in q]
+        df[name] = [v[i] / 1e6 if hasattr(v, "__getitem__") and v[i] is not None else None for v in q]
     return df

@@ -34,27 +34,31 @@ def worst_traces(store, by: str = "duration", *, limit: int = 20, window=None, s
         raise ParameterError(f"limit {limit!r} is not a positive integer", hint="use e.g. limit=20")
     failing = (by == "errors") if failing is None else failing
     win = parse_window(window, store)
-    having = ["errors > 0"] if failing else []
+    having = ["count(*) FILTER (WHERE status_code = 'ERROR') > 0"] if failing else []
     if service is not None:
-        having.append("list_contains(service_list, ?)")
+        having.append("bool_or(service_name = ?)")
+    # rank on cheap aggregates first; name the root and count services only for the traces kept
     query = f"""
         WITH t AS (
+            SELECT trace_id, min(start_time) AS start_time,
+                   (epoch_ns(max(end_time)) - epoch_ns(min(start_time))) / 1e6 AS duration_ms,
+                   count(*) AS spans, count(*) FILTER (WHERE status_code = 'ERROR') AS errors
+            FROM spans WHERE {window_clause(win)}
+            GROUP BY trace_id
+            {"HAVING " + " AND ".join(having) if having else ""}
+            ORDER BY {_ORDER[by]}, trace_id LIMIT {limit}),
+        d AS (
             SELECT trace_id,
                    coalesce(arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL),
                             arg_min(service_name, start_time)) AS root_service,
                    coalesce(arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL),
                             arg_min(name, start_time)) AS root_name,
-                   min(start_time) AS start_time,
-                   (epoch_ns(max(end_time)) - epoch_ns(min(start_time))) / 1e6 AS duration_ms,
-                   count(*) AS spans,
-                   count(*) FILTER (WHERE status_code = 'ERROR') AS errors,
-                   count(DISTINCT service_name) AS services,
-                   {"list(DISTINCT service_name) AS service_list" if service is not None else "NULL AS service_list"}
-            FROM spans WHERE {window_clause(win)}
+                   count(DISTINCT service_name) AS services
+            FROM spans WHERE trace_id IN (SELECT trace_id FROM t) AND {window_clause(win)}
             GROUP BY trace_id)
         SELECT trace_id, root_service, root_name, start_time, duration_ms, spans, errors, services
-        FROM t {"WHERE " + " AND ".join(having) if having else ""}
-        ORDER BY {_ORDER[by]}, trace_id LIMIT {limit}"""
+        FROM t JOIN d USING (trace_id)
+        ORDER BY {_ORDER[by]}, trace_id"""
     return store.sql(query, [service] if service is not None else None)
 
 
