@@ -53,7 +53,15 @@ def load(store, source, format: str | None = None, lease=None, *, progress: bool
                 before = bar.n
                 chosen = reader or _sniff_one(store, src, source_id, single=len(sources) == 1, notes=notes)
                 if chosen is not None:
-                    result = chosen.read(store, src, source_id, **opts)
+                    try:
+                        result = chosen.read(store, src, source_id, **opts)
+                    except IngestError as err:
+                        if len(sources) == 1:
+                            raise
+                        # one unreadable file of many: say so, keep the others
+                        store.add_rejects(source_id, [(src.location(), str(err), None)])
+                        notes.append(f"{src.uri}: not loaded ({chosen.name})")
+                        continue
                     if isinstance(result, ReadResult):
                         notes.extend(result.warnings)
                     if chosen.name not in used:
@@ -66,7 +74,7 @@ def load(store, source, format: str | None = None, lease=None, *, progress: bool
                                   bytes=sum(_size(s) for s in sources),
                                   seconds=time.perf_counter() - started, warnings=notes)
     for note in summary.warnings:
-        warnings.warn(f"{label}: {note}", LoadWarning, stacklevel=3)
+        warnings.warn(note if label in note else f"{label}: {note}", LoadWarning, stacklevel=3)
     return summary
 
 

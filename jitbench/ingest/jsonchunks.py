@@ -8,8 +8,9 @@ and running one query per chunk on ``WORKERS`` cursors in parallel keeps both co
 keeps memory flat whatever the file size, and gives every record its line number for
 ``rejects``.
 
-A source whose first line is not a whole JSON value is a pretty-printed document: it
-becomes one record (line 1).
+A source whose first line is not a whole JSON value but whose whole content is, is a
+pretty-printed document: it becomes one record (line 1).  Anything else is read as JSON
+lines, so that every bad line is rejected with its own number.
 """
 from __future__ import annotations
 
@@ -48,9 +49,14 @@ def chunks(source: Source, chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]
     """
     if is_document(source.head()):
         data = source.read_all()
-        source.advance(len(data))
-        yield _table([1], [data])
-        return
+        try:
+            json.loads(data)
+        except ValueError:
+            pass  # not one document either: read it line by line, so each bad line is located
+        else:
+            source.advance(len(data))
+            yield _table([1], [data])
+            return
     with source.open() as stream:
         number = 1
         while True:

@@ -60,7 +60,7 @@ def _line_rejects(cursor, name: str, source, source_id: int, root: str, what: st
                CASE WHEN text IS NULL THEN 'not UTF-8 text (binary data?)'
                     WHEN NOT json_valid(text) THEN 'not valid JSON (a truncated or corrupt line?)'
                     ELSE 'no {what} here: not an OTLP {what} record' END,
-               CASE WHEN text IS NULL THEN NULL ELSE left(text, 2000) END
+               left(rtrim(text, chr(13) || chr(10)), 2000)
         FROM {name} WHERE j IS NULL OR {root} IS NULL""", [source.uri])
 
 

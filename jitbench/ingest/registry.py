@@ -110,7 +110,8 @@ class Source:
             return gzip.GzipFile(fileobj=raw)
         if self.compression == "zstd":
             import zstandard
-            return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+            # buffered: zstandard's reader has no readline()
+            return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
         return raw
 
     def head(self, size: int = HEAD_BYTES) -> bytes:
@@ -134,7 +135,7 @@ class Source:
     def lines(self) -> Iterator[tuple[int, bytes]]:
         """``(line_number, line)`` pairs, 1-based, without the line break."""
         with self.open() as stream:
-            for number, line in enumerate(io.BufferedReader(stream) if self.compression else stream, 1):
+            for number, line in enumerate(stream, 1):
                 yield number, line.rstrip(b"\r\n")
 
     def location(self, line: int | None = None) -> str:
