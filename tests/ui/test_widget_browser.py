@@ -1,29 +1,26 @@
-"""The grant widget in real JupyterLab and headless Chromium: the countdown ticks in the browser.
+"""The grant widget in real JupyterLab and headless Chromium (D1's fixtures in tests/ui/conftest.py).
 
-A notebook displays two grant widgets (fake grants, duck-typed like the access
-layer's) and then runs ``time.sleep(8)``. While the kernel is busy, the
-countdown text must keep changing, and the grant that expires during the sleep
-must turn red without any help from the kernel.
+1. Two widgets on fake grants, then ``time.sleep(10)`` in another cell: while the
+   kernel is busy the countdown keeps changing, and the grant moved to expire 4 s
+   into the sleep turns amber then red in the browser alone.
+2. A real grant (OpenBao) as a cell's last expression: clicking Revoke in the
+   widget revokes the grant token in Vault.
+Screenshots go to test-artifacts/ui/.
 """
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-import time
+import json
+import re
 from pathlib import Path
 
+import hvac
 import nbformat
 import pytest
-import requests
 
-from jitbench.dev.ports import free_port, wait_listening
+from conftest import ARTIFACTS, open_lab_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
 
 SETUP_CELL = '''
 from datetime import datetime, timedelta, timezone
@@ -59,62 +56,26 @@ RUN_CELL = '''(index) => {
 }'''
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server on a free loopback port with a token; yields (url, token, root)."""
-    root = tmp_path_factory.mktemp("lab-root")
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
-               JUPYTERLAB_WORKSPACES_DIR=str(root / ".workspaces"),
-               JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
-         "--LabApp.expose_app_in_browser=True", "--allow-root"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(root / "lab.log", "wb"))
-    try:
-        wait_listening(port, "JupyterLab", 60, alive=lambda: proc.poll() is None)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while requests.get(f"{url}/api/status", params={"token": token}, timeout=5).status_code != 200:
-            assert time.monotonic() < deadline, "JupyterLab API did not answer"
-            time.sleep(0.2)
-        yield url, token, root
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's chromium package"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def test_countdown_ticks_while_kernel_is_busy(lab, browser):
-    url, token, root = lab
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SETUP_CELL),
-                                         nbformat.v4.new_code_cell(SLEEP_CELL)])
+def write_notebook(root: Path, name: str, *sources: str) -> str:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, root / "widget.ipynb")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, Path(root) / name)
+    return name
 
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+def wait_for_kernel(page) -> None:
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                           timeout=90_000)
+
+
+def test_countdown_ticks_while_kernel_is_busy(jupyterlab, browser):
+    name = write_notebook(jupyterlab.root_dir, "widget-countdown.ipynb", SETUP_CELL, SLEEP_CELL)
+    page = open_lab_page(jupyterlab, browser, name)
     try:
-        page.goto(f"{url}/lab/tree/widget.ipynb?token={token}")
-        page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                               timeout=60_000)
+        wait_for_kernel(page)
         page.evaluate(RUN_CELL, 0)
         long = page.locator(".jitbench-grant", has_text="INC-LONG")
         short = page.locator(".jitbench-grant", has_text="INC-SHORT")
@@ -148,6 +109,51 @@ def test_countdown_ticks_while_kernel_is_busy(lab, browser):
         assert short.locator(".jitbench-renew").is_disabled()
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "widget-countdown-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
+REAL_GRANT_CELL = '''
+from jitbench.access import Grant, Keeper, connect
+grant = Grant.open(connect(), incident="INC-WIDGET", reason="revoke from the widget", ttl="5m")
+keeper = Keeper(grant, interval=2).start()
+grant
+'''
+
+
+def alive(openbao, accessor: str) -> bool:
+    try:
+        hvac.Client(url=openbao.addr, token=openbao.root_token).auth.token.lookup_accessor(accessor)
+        return True
+    except hvac.exceptions.VaultError:
+        return False
+
+
+@pytest.mark.vault
+def test_revoke_button_revokes_the_real_grant_in_vault(jupyterlab, lab_home, browser, openbao):
+    from playwright.sync_api import expect
+
+    name = write_notebook(jupyterlab.root_dir, "widget-revoke.ipynb", REAL_GRANT_CELL)
+    page = open_lab_page(jupyterlab, browser, name)
+    try:
+        wait_for_kernel(page)
+        page.evaluate(RUN_CELL, 0)
+        card = page.locator(".jitbench-grant", has_text="INC-WIDGET")
+        card.wait_for(timeout=90_000)
+        expect(card.locator(".jitbench-countdown")).to_have_text(re.compile(r"^[45]:\d\d left$"))
+        # the kernel's grant, found through the local state the lab shares (ids, no secrets)
+        (record,) = [json.loads(p.read_text()) for p in (lab_home / "grants").glob("g-*.json")
+                     if json.loads(p.read_text())["incident"] == "INC-WIDGET"]
+        assert alive(openbao, record["accessor"])
+
+        card.locator(".jitbench-revoke").click()
+        expect(card).to_have_attribute("data-state", "revoked", timeout=30_000)
+        expect(card.locator(".jitbench-grant-status")).to_have_text("revoked; leases confirmed gone")
+        assert not alive(openbao, record["accessor"])
+        page.screenshot(path=str(ARTIFACTS / "widget-revoked.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "widget-revoke-failure.png"), full_page=True)
         raise
     finally:
         page.close()
