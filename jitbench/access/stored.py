@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import hvac
 
-from ..errors import AccessError, ConfigError, GrantExpired, GrantRevoked, PermissionDenied
+from ..errors import AccessError, AuthenticationError, ConfigError, GrantExpired, GrantRevoked, PermissionDenied
 from . import journal, state
 from .client import child_client, connect, vault_errors
 from .durations import iso, now, parse_duration, parse_iso
@@ -82,6 +82,9 @@ def revoke_grant(grant_id: str, client: hvac.Client | None = None, wait: float =
         return rec
     user = _user_client(rec, client)
     token = state.load_token(grant_id)
+    if not user.token and not token:
+        raise AuthenticationError(f"no Vault token to revoke grant {grant_id} with",
+                                  hint="set VAULT_TOKEN or log in (`bao login`); the grant still ends at its TTL")
     if not user.token and token:
         # no user token around (e.g. the server extension without VAULT_TOKEN): the grant revokes itself
         remember(token)
@@ -140,3 +143,25 @@ def renew_grant(grant_id: str, client: hvac.Client | None = None, increment: str
     rec = state.update_grant(grant_id, extend)
     journal.append("renew", grant_id=grant_id, expires=iso(expires), by="accessor")
     return rec
+
+
+def expire_overdue() -> list[str]:
+    """Mark grants whose TTL has passed as expired, delete their token files, journal ``expire``.
+
+    Nothing runs at a CLI grant's expiry, so the CLI (and ``Grant.open``) sweep
+    on the way. Returns the ids that were swept.
+    """
+    swept = []
+    for rec in state.list_grants():
+        expires = parse_iso(rec.get("expires"))
+        if rec.get("state") == "active" and expires is not None and expires <= now():
+            def mark(data: dict) -> None:
+                data["state"] = "expired"
+                for lease in data.get("leases", []):
+                    if lease.get("state") == "active":
+                        lease["state"] = "expired"
+            state.update_grant(rec["id"], mark)
+            state.delete_token(rec["id"])
+            journal.append("expire", grant_id=rec["id"], by="sweep", pid=os.getpid())
+            swept.append(rec["id"])
+    return swept

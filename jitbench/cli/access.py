@@ -60,6 +60,8 @@ def request(incident, reason, ttl, max_ttl, databases, print_credentials, as_jso
 def list_(as_json, show_all) -> None:
     """List the grants in the local state (newest first)."""
     from ..access import state
+    from ..access.stored import expire_overdue
+    expire_overdue()
     grants = state.list_grants()
     if not show_all:
         grants = [g for g in grants if g.get("state") == "active"]

@@ -103,3 +103,16 @@ def test_dev_vault_prints_working_exports_and_stops_on_ctrl_c(postgres, tmp_path
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
+
+
+def test_list_sweeps_expired_grants_and_their_token_files(cli):
+    import time
+    out = cli("access", "request", "--incident", "INC-56", "--reason", "short", "--ttl", "2s", "--json").output
+    gid = json.loads(out[out.index("{"):])["id"]
+    assert state.load_token(gid) is not None
+    time.sleep(2.5)
+    assert "no active grants" in cli("access", "list").output
+    assert state.read_grant(gid)["state"] == "expired" and state.load_token(gid) is None
+    assert journal.read(gid)[-1]["event"] == "expire"
+    bad = cli("access", "renew", gid, ok=False)
+    assert "expired" in bad.output

@@ -54,3 +54,23 @@ def test_sigterm_revokes_the_grant_at_once(dev, postgres, tmp_path, root):
     assert state.read_grant(held["grant_id"])["state"] == "revoked"
     assert held["lease_id"] not in db_leases(root)
     assert not can_login(postgres, held["username"], held["password"])
+
+
+EXITING = """
+import os, sys
+from jitbench.access import Grant, Keeper, connect, login_userpass
+client = login_userpass(connect(os.environ["VAULT_ADDR"]), os.environ["ACCESS_USER"], os.environ["ACCESS_PASSWORD"])
+grant = Grant.open(client, incident="INC-EXIT", reason="interpreter exit", ttl="5m")
+lease = grant.lease_database("readonly")
+Keeper(grant, interval=60).start()
+print(grant.id, lease.lease_id)
+"""
+
+
+def test_interpreter_exit_revokes_through_the_keeper(dev, root):
+    env = dict(os.environ, VAULT_ADDR=dev.addr, ACCESS_USER=dev.user, ACCESS_PASSWORD=dev.password)
+    done = subprocess.run([sys.executable, "-c", EXITING], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    grant_id, lease_id = done.stdout.split()
+    assert state.read_grant(grant_id)["state"] == "revoked"
+    assert lease_id not in db_leases(root)
