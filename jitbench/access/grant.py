@@ -74,6 +74,7 @@ class Grant:
         self._parent = parent
         self._lock = threading.RLock()
         self._closers: list = []
+        self.policies: list[str] = []
 
     # -- opening -----------------------------------------------------------------
     @classmethod
@@ -124,6 +125,7 @@ class Grant:
                     reason=reason, user=user, issued=issued, expires=issued + timedelta(seconds=auth["lease_duration"]),
                     max_expires=issued + timedelta(seconds=max_seconds), renewable=bool(auth.get("renewable")),
                     origin=origin, client=child, parent=client, owner=True)
+        grant.policies = sorted(auth.get("policies") or [])
         try:
             journal.append("grant", grant_id=grant.id, accessor=accessor, incident=incident, reason=reason,
                            user=user, origin=origin, issued=iso(grant.issued), expires=iso(grant.expires),
@@ -184,10 +186,13 @@ class Grant:
         try:
             with vault_errors(path, self._client):
                 yield
-        except PermissionDenied:
+        except PermissionDenied as err:
             if self.remaining() <= 0:
                 raise GrantExpired(f"grant {self.id} ({self.incident}) expired at {iso(self.expires)}") from None
-            raise
+            if not self.policies:
+                raise
+            message = str(err).split(" — ")[0]
+            raise PermissionDenied(f"{message}; grant policies: {', '.join(self.policies)}") from None
 
     def _add(self, lease: Lease, data: dict) -> Lease:
         remember(data)

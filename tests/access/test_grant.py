@@ -137,3 +137,12 @@ def test_revoke_returns_quickly_even_with_a_session_open(user, postgres):
     grant.revoke(wait=10)
     # not a timing assertion on speed, only that the bounded wait was not exhausted
     assert time.monotonic() - t0 < 10
+
+
+def test_permission_denied_names_the_path_and_the_policies(user):
+    from jitbench.errors import PermissionDenied
+    with Grant.open(user, incident="INC-9", reason="forbidden path", ttl="1m") as grant:
+        with pytest.raises(PermissionDenied) as err:
+            grant.read("secret/data/payments/db")
+    text = str(err.value)
+    assert "secret/data/payments/db" in text and "jitbench-oncall" in text and len(text.splitlines()) == 1
