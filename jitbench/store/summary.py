@@ -31,7 +31,7 @@ class LoadSummary:
 
     def __str__(self) -> str:
         size = _human_bytes(self.bytes)
-        rate = f", {self.bytes / self.seconds / 1e6:.0f} MB/s" if self.seconds > 1 else ""
+        rate = f", {self.bytes / self.seconds / 1e6:.0f} MB/s" if self.seconds > 0 and self.bytes > 10e6 else ""
         files = f" from {self.files} files" if self.files != 1 else ""
         text = (f"#{self.source_id} {self.uri}: {self.rows} rows ({self.format or 'no format'}){files}, "
                 f"{self.rejects} rejected, {size} in {self.seconds:.2f} s{rate}")
