@@ -56,8 +56,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIDs.newInvestigation, {
-      label: 'New investigation',
-      caption: 'Create an investigation notebook from a jitbench template',
+      label: (args: any) =>
+        args?.title ? `Investigation: ${args.title}` : 'New investigation',
+      caption: 'Create an investigation notebook (a starter, or a runbook template)',
       icon: keyIcon,
       execute: async (args: any) => {
         const cwd = (args && args.cwd) ?? fileBrowser?.model.path ?? '';
@@ -77,8 +78,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     if (statusBar) {
-      const status = new AccessStatus(model, () =>
-        app.commands.execute(CommandIDs.openPanel)
+      const status = new AccessStatus(
+        model,
+        () => app.commands.execute(CommandIDs.openPanel),
+        keyIcon
       );
       statusBar.registerStatusItem('jitbench:access-status', {
         item: status,
@@ -91,9 +94,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (launcher) {
       launcher.add({
         command: CommandIDs.newInvestigation,
-        category: 'Notebook',
+        category: 'Incident',
         rank: 0
       });
+      // one more card per runbook template; a server without templates just has the starter
+      requestAPI<{ templates: { name: string; title: string }[] }>('templates')
+        .then(reply =>
+          reply.templates.forEach((t, i) =>
+            launcher.add({
+              command: CommandIDs.newInvestigation,
+              args: { template: t.name, title: t.title },
+              category: 'Incident',
+              rank: i + 1
+            })
+          )
+        )
+        .catch(error => console.warn('jitbench: no templates listed:', error));
     }
     if (palette) {
       palette.addItem({ command: CommandIDs.newInvestigation, category: 'jitbench' });

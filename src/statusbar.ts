@@ -2,6 +2,7 @@
  * Status-bar item: the soonest grant's countdown, ticking every second in the
  * browser; hidden when there is no grant, amber near expiry, red once expired.
  */
+import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { GrantsModel } from './model';
@@ -10,9 +11,16 @@ import { formatCountdown, urgency } from './time';
 export class AccessStatus extends Widget {
   constructor(
     private readonly model: GrantsModel,
-    private readonly onOpen: () => void
+    private readonly onOpen: () => void,
+    icon?: LabIcon
   ) {
     super();
+    if (icon) {
+      icon.element({ container: this._icon, tag: 'span', stylesheet: 'statusBar' });
+    }
+    this._icon.className = 'jp-jitbench-status-icon';
+    this._text.className = 'jp-jitbench-status-text';
+    this.node.append(this._icon, this._text);
     this.id = 'jitbench-status';
     this.addClass('jp-jitbench-status');
     this.node.title = 'jitbench access — click to open the grants panel';
@@ -31,7 +39,7 @@ export class AccessStatus extends Widget {
     const grant = this.model.soonest();
     this.node.classList.remove('jp-mod-near', 'jp-mod-expired');
     if (!grant) {
-      this.node.textContent = '';
+      this._text.textContent = '';
       this.node.dataset.grantId = '';
       this.hide();
       return;
@@ -42,7 +50,7 @@ export class AccessStatus extends Widget {
       this.node.classList.add(`jp-mod-${level}`);
     }
     const label = grant.incident || grant.id;
-    this.node.textContent = `🔑 ${label} ${formatCountdown(left)}`;
+    this._text.textContent = `${label} ${formatCountdown(left)}`;
     this.node.dataset.grantId = grant.id;
     this.node.dataset.urgency = level;
     this.show();
@@ -54,4 +62,6 @@ export class AccessStatus extends Widget {
   }
 
   private _timer: number;
+  private _icon = document.createElement('span');
+  private _text = document.createElement('span');
 }

@@ -80,6 +80,10 @@ class DevJupyterLab:
             {"ServerApp": {"jpserver_extensions": {"jitbench.server": True}}}))
         if self.app == "lab":
             (data_dir / "labextensions" / "jitbench").symlink_to(labextension_dir(), target_is_directory=True)
+            # no "get notified about Jupyter news?" toast: nothing is fetched, and screenshots stay clean
+            notification = state / "user-settings" / "@jupyterlab" / "apputils-extension"
+            notification.mkdir(parents=True)
+            (notification / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
         self.log_path = state / "server.log"
         env = dict(os.environ)
         env.update(JUPYTER_CONFIG_DIR=str(config_dir), JUPYTER_DATA_DIR=str(data_dir),
@@ -97,7 +101,8 @@ class DevJupyterLab:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.append("--allow-root")  # containers and CI runners are often root
         if self.app == "lab":
-            args += ["--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            args += [f"--LabApp.user_settings_dir={Path(self._state_dir.name) / 'user-settings'}",
+                     "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                      "--LabApp.expose_app_in_browser=True"]
         with open(self.log_path, "wb") as log:
             self._proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT,

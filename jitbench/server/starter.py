@@ -29,9 +29,14 @@ BUILTIN_CELLS = [
 
 
 def template_dirs() -> list[Path]:
-    """Folders searched for runbook templates: the package's, then the source checkout's."""
-    package = Path(__file__).resolve().parents[1]
-    return [package / "templates", package.parent / "templates"]
+    """Folders searched for runbook templates: the runbooks catalog's (``JITBENCH_TEMPLATES``, the
+    package's, the source checkout's), or the package's and the checkout's when it is not installed."""
+    try:
+        from ..runbooks.catalog import template_dirs as catalog_dirs
+    except ImportError:
+        package = Path(__file__).resolve().parents[1]
+        return [package / "templates", package.parent / "templates"]
+    return catalog_dirs()
 
 
 def list_templates() -> list[dict]:
@@ -63,8 +68,8 @@ def builtin_notebook() -> nbformat.NotebookNode:
 
 
 def starter_notebook(template: str | None = None) -> nbformat.NotebookNode:
-    """The notebook for "New investigation": template ``template`` if given, else the first
-    template found, else :func:`builtin_notebook`. Outputs of a template are dropped.
+    """The notebook for "New investigation": template ``template`` if given, else the built-in
+    starter (:func:`builtin_notebook`). Outputs of a template are dropped.
 
     >>> starter_notebook(None).cells[0].cell_type     # doctest: +SKIP
     'markdown'
@@ -74,9 +79,9 @@ def starter_notebook(template: str | None = None) -> nbformat.NotebookNode:
     names = [t["name"] for t in list_templates()]
     if template is not None and template not in names:
         raise ConfigError(f"no template {template!r}", hint=f"choose one of: {', '.join(names) or '(none)'}")
-    name = template or (names[0] if names else None)
-    if name is None:
+    if template is None:
         return builtin_notebook()
+    name = template
     path = next(d / f"{name}.ipynb" for d in template_dirs() if (d / f"{name}.ipynb").is_file())
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:

@@ -7,7 +7,7 @@ Reusable by every browser test:
 - ``lab_home``: points this test's ``JITBENCH_HOME`` at the lab's, so grants a test opens
   are the ones the lab shows; removes them afterwards.
 - ``browser`` (session): Playwright Chromium from /usr/bin/chromium (fails, never skips, when missing).
-- ``lab_page``: a page logged in to JupyterLab, with the app started; ``open_lab_page(lab, browser, path)``
+- ``lab_page`` (module): a page logged in to JupyterLab, with the app started; ``open_lab_page(lab, browser, path)``
   does the same for a given ``/lab/tree/<path>``.
 - ``vault_access`` (session): OpenBao configured for jitbench on the test PostgreSQL.
 Screenshots go to ``test-artifacts/ui/`` (``ARTIFACTS``).
@@ -79,8 +79,9 @@ def open_lab_page(lab: DevJupyterLab, browser, path: str = ""):
     return page
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def lab_page(jupyterlab, browser):
+    """One JupyterLab page per test module (loading JupyterLab takes seconds; tests share it)."""
     page = open_lab_page(jupyterlab, browser)
     yield page
     page.close()
