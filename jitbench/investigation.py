@@ -308,7 +308,7 @@ def investigate(incident: str, reason: str | None = None, window=None, access: s
         watcher = None
         if keeper:
             try:
-                watcher = acc.Keeper(grant)
+                watcher = acc.Keeper(grant).start()
             except (AttributeError, ImportError):
                 watcher = None  # an access layer without a keeper: no automatic renewal
         run_dir = os.environ.get(RUN_DIR_ENV)

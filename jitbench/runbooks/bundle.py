@@ -85,6 +85,12 @@ class BundleInput:
 def _mark_failure(nb, data: BundleInput) -> None:
     """Put the failure at the top of the notebook with a link to the cell that failed."""
     what = OUTCOME_TEXT.get(data.outcome, data.outcome)
+    # one marker, ours, whatever the failure: drop papermill's (it only knows cell errors)
+    papermill_marks = [c for c in nb.cells if "papermill-error-cell-tag" in (c.metadata.get("tags") or [])]
+    for i in sorted((nb.cells.index(c) for c in papermill_marks), reverse=True):
+        if data.failed_cell is not None and i < data.failed_cell:
+            data.failed_cell -= 1
+        del nb.cells[i]
     link = ""
     if data.failed_cell is not None and data.failed_cell < len(nb.cells):
         anchor = nbformat.v4.new_markdown_cell('<span id="jitbench-failed-cell"></span>')
