@@ -10,7 +10,7 @@ import click
 @click.option("--keep", is_flag=True, help="Leave OpenBao and PostgreSQL running and print how to open JupyterLab.")
 @click.option("--stop", "stop", is_flag=True, help="Stop the servers a previous --keep left running, then exit.")
 @click.option("--seed", default=7, show_default=True, help="Seed of the incident generator.")
-@click.option("--traces-per-minute", default=30.0, show_default=True, help="Load of the generated shop.")
+@click.option("--traces-per-minute", default=20.0, show_default=True, help="Load of the generated shop.")
 @click.option("--vault-port", type=int, default=None, help="Port for OpenBao (default: a free one).")
 @click.option("--pg-port", type=int, default=None, help="Port for PostgreSQL (default: a free one).")
 def demo(out, keep, stop, seed, traces_per_minute, vault_port, pg_port):
@@ -34,6 +34,8 @@ def demo(out, keep, stop, seed, traces_per_minute, vault_port, pg_port):
         click.echo("found: no failing traces in the incident window")
     else:
         click.secho(f"found: {result.finding.headline()}", bold=True)
+        click.echo(f"       why: {result.finding.evidence} (origin of {result.finding.failing_traces} "
+                   "of the failing traces examined)")
         if result.finding.new_log_template:
             click.echo(f"       new log template: {result.finding.new_log_template}")
     if result.report:

@@ -33,10 +33,10 @@ class Finding:
     new_log_template: str | None = None
 
     def headline(self) -> str:
-        """One line: ``payment v2.3.1 in eu-west-1 (was v2.3.0): 41% of its spans fail — PoolTimeout ...``."""
+        """One line: ``payment v2.3.1 in eu-west-1 (was v2.3.0): 41% of its spans fail``; ``evidence`` says why."""
         where = f" in {self.region}" if self.region else ""
         was = f" (was v{self.baseline_version})" if self.baseline_version and self.baseline_version != self.version else ""
-        return f"{self.service} v{self.version}{where}{was}: {self.error_rate:.0%} of its spans fail — {self.evidence}"
+        return f"{self.service} v{self.version}{where}{was}: {self.error_rate:.0%} of its spans fail"
 
 
 def _ts(value) -> str:
@@ -44,14 +44,14 @@ def _ts(value) -> str:
         else pd.Timestamp(value).isoformat()
 
 
-def find_culprit(store, window, baseline, *, traces: int = 25) -> Finding | None:
+def find_culprit(store, window, baseline, *, traces: int = 15) -> Finding | None:
     """The deployment the window's failures start in, or ``None`` when nothing failed.
 
     ``window`` and ``baseline`` are ``(start, end)`` pairs (datetimes or ISO
     text, UTC).  Up to ``traces`` of the window's failing traces are examined.
 
     >>> find_culprit(store, incident.window, incident.baseline).headline()   # doctest: +SKIP
-    'payment v2.3.1 in eu-west-1 (was v2.3.0): 42% of its spans fail — PoolTimeout ...'
+    'payment v2.3.1 in eu-west-1 (was v2.3.0): 42% of its spans fail'
     """
     w0, w1 = _ts(window[0]), _ts(window[1])
     b0, b1 = _ts(baseline[0]), _ts(baseline[1])

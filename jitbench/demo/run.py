@@ -47,7 +47,7 @@ class DemoResult:
 
 
 def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_value: int = 7,
-             traces_per_minute: float = 30, vault_port: int | None = None, pg_port: int | None = None,
+             traces_per_minute: float = 20, vault_port: int | None = None, pg_port: int | None = None,
              echo: Callable[[str], None] = print) -> DemoResult:
     """Run the demo end to end and return a :class:`DemoResult`; ``echo`` gets one line per step.
 
@@ -61,8 +61,11 @@ def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_valu
     from .. import access
 
     started = time.monotonic()
+    say = echo
+    echo = lambda line: say(f"{time.monotonic() - started:5.1f}s {line}" if line.startswith("[") else f"       {line}")  # noqa: E731
     out = Path(out).resolve()
     servers = DemoServers(vault_port, pg_port)
+    servers.check_ports()
     with tempfile.TemporaryDirectory(prefix="jitbench-demo-data-") as data_dir:
         echo("[1/6] generating the incident: a shop of 10 services in 3 regions, a baseline hour + 30 min")
         incident = generate(data_dir, seed=seed_value, traces_per_minute=traces_per_minute)
@@ -71,7 +74,9 @@ def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_valu
         servers.start()
         kept = False
         try:
-            echo(f"      OpenBao {servers.bao.addr}, PostgreSQL {servers.pg.host}:{servers.pg.port}")
+            pids = servers.pids()
+            echo(f"      OpenBao {servers.bao.addr} (pid {pids['openbao']}), "
+                 f"PostgreSQL {servers.pg.host}:{servers.pg.port} (pid {pids['postgres']})")
             echo("[3/6] seeding the shop database and configuring the database secrets engine")
             counts = seed(servers.create_shop_database(), incident, seed=seed_value)
             root = access.connect(servers.bao.addr, token=servers.bao.root_token)
@@ -102,27 +107,29 @@ def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_valu
 def _investigate(user, servers: DemoServers, incident, out: Path) -> tuple[list[Path], str | None, Finding | None]:
     """Run the template with papermill under a grant; returns the bundle's files, the grant id and the finding."""
     from .. import runbooks
-    from .findings import find_culprit
     from ..store import Store
+    from .findings import find_culprit
 
     params = {
         "incident_id": INCIDENT_ID, "reason": REASON,
         "traces": str(incident.traces_path), "logs": str(incident.logs_path),
-        "window_start": incident.window[0].isoformat(), "window_end": incident.window[1].isoformat(),
-        "baseline_start": incident.baseline[0].isoformat(), "baseline_end": incident.baseline[1].isoformat(),
+        "window_start": incident.window[0], "window_end": incident.window[1],
+        "baseline_start": incident.baseline[0], "baseline_end": incident.baseline[1],
         "db_host": servers.pg.host, "db_port": servers.pg.port, "db_name": SHOP_DB, "db_role": "readonly",
     }
-    bundle = runbooks.run(TEMPLATE, params, client=user, out=out, access="15m", progress=True)
-    # the finding comes from the evidence the runbook extracted, read back like a reviewer would
+    result = runbooks.run(TEMPLATE, params, out=out, client=user, progress=True)
+    files = sorted(p for p in result.bundle.rglob("*") if p.is_file())
+    # the summary's finding is re-derived from the bundle's evidence, as a reviewer without access would
     store = Store()
     try:
-        evidence = [p for p in bundle.files if p.suffix == ".parquet" and p.stem in ("spans", "logs")]
-        for path in evidence:
-            store.con.execute(f"INSERT INTO {path.stem} BY NAME SELECT * FROM read_parquet(?)", [str(path)])
+        for table in ("spans", "logs"):
+            path = result.bundle / "evidence" / f"{table}.parquet"
+            if path.exists():
+                store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [str(path)])
         finding = find_culprit(store, incident.window, incident.baseline)
     finally:
         store.close()
-    return list(bundle.files), bundle.grant_id, finding
+    return files, result.grant_id, finding
 
 
 def _confirm_revoked(root, servers: DemoServers, grant_id: str | None) -> bool:
@@ -151,18 +158,22 @@ def _confirm_revoked(root, servers: DemoServers, grant_id: str | None) -> bool:
 
 
 def _export_for_lab(servers: DemoServers, data_dir: str, out: Path, echo) -> None:
-    from .servers import token_path
+    """Keep the generated data beside the bundle and write/print the exports a JupyterLab session needs."""
+    import shutil
+
+    from .servers import env_path, token_path
 
     keep_data = out / "data"
     keep_data.mkdir(parents=True, exist_ok=True)
     for path in Path(data_dir).iterdir():
-        os.replace(path, keep_data / path.name) if path.stat().st_dev == keep_data.stat().st_dev \
-            else keep_data.joinpath(path.name).write_bytes(path.read_bytes())
+        shutil.copy2(path, keep_data / path.name)
+    lines = [f"export VAULT_ADDR={servers.bao.addr}",
+             f'export VAULT_TOKEN="$(cat {token_path()})"',
+             f"export PGHOST={servers.pg.host} PGPORT={servers.pg.port} PGDATABASE={SHOP_DB}",
+             f"export JITBENCH_DEMO_DATA={keep_data}"]
+    env_path().write_text("\n".join(lines) + "\n")
     echo("[6/6] servers left running (--keep). To investigate in JupyterLab:")
-    echo(f"  export VAULT_ADDR={servers.bao.addr}")
-    echo(f'  export VAULT_TOKEN="$(cat {token_path()})"')
-    echo(f"  export PGHOST={servers.pg.host} PGPORT={servers.pg.port} PGDATABASE={SHOP_DB}")
-    echo(f"  export JITBENCH_DEMO_DATA={keep_data}")
+    for line in lines:
+        echo("  " + line)
     echo("  jupyter lab notebooks/walkthrough.ipynb")
-    echo("  jitbench demo --stop        # when done: stops both servers")
-
+    echo(f"  (or: . {env_path()})   and when done: jitbench demo --stop")

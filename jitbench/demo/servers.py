@@ -16,6 +16,8 @@ from pathlib import Path
 
 from .. import config
 from ..dev import DevOpenBao, DevPostgres
+from ..dev.ports import ensure_free
+from ..errors import ServerStartError
 
 SHOP_DB = "shop"
 
@@ -30,6 +32,11 @@ def token_path() -> Path:
     return config.home() / "demo" / "vault-token"
 
 
+def env_path() -> Path:
+    """A shell file of ``export`` lines for the ``--keep`` servers (the token stays in its own file)."""
+    return config.home() / "demo" / "env.sh"
+
+
 @dataclass
 class DemoServers:
     """OpenBao + PostgreSQL for one demo run; ``ports`` may pin them (a taken port is a one-line error)."""
@@ -37,7 +44,20 @@ class DemoServers:
     vault_port: int | None = None
     pg_port: int | None = None
 
+    def check_ports(self) -> None:
+        """Raise :class:`ServerStartError` naming the option when a pinned port is taken."""
+        for port, what, flag in ((self.vault_port, "OpenBao", "--vault-port"), (self.pg_port, "PostgreSQL", "--pg-port")):
+            if port:
+                try:
+                    ensure_free(port, what)
+                except ServerStartError:
+                    raise ServerStartError(f"port {port} for {what} is already in use",
+                                           hint=f"stop what listens there, or pick another with {flag} "
+                                                "(or leave it out for a free one)") from None
+
     def start(self) -> "DemoServers":
+        # both pinned ports are checked before either server starts, so a taken one leaves nothing behind
+        self.check_ports()
         self.bao = DevOpenBao(port=self.vault_port)
         self.pg = DevPostgres(port=self.pg_port)
         self.bao.start()
@@ -105,6 +125,7 @@ def stop_kept(wait: float = 15.0) -> dict | None:
             _terminate(pid, wait)
     shutil.rmtree(info.get("pg_datadir") or "/nonexistent", ignore_errors=True)
     token_path().unlink(missing_ok=True)
+    env_path().unlink(missing_ok=True)
     path.unlink()
     return info
 
