@@ -87,34 +87,42 @@ def compare(store, baseline=None, *, window=None, selection: str | None = None, 
     if selection is not None and selection.strip() == "errors":
         # the selection's own definition would top the ranking and tell nothing
         named = {k: c for k, c in named.items() if k not in ("status.code", "severity")}
+    # JSON is parsed once per distinct document, not once per row: resource attributes repeat on
+    # every span of a pod, and span attributes repeat across requests of one route
+    json_keys = None
     if keys is not None:
         keys = [keys] if isinstance(keys, str) else list(keys)
-        parts = []
-        for k in keys:
-            col = named.get(k)
-            esc = k.replace("'", "''").replace('"', '\\"')
-            value = (f"CAST({col} AS VARCHAR)" if col else
-                     f"coalesce(json_extract_string(attributes, '$.\"{esc}\"'), "
-                     f"json_extract_string(resource_attributes, '$.\"{esc}\"'))")
-            parts.append(f"{{'key': '{k.replace(chr(39), chr(39) * 2)}', 'value': {value}}}")
-        unnest = f"SELECT sel, kv.key, kv.value FROM (SELECT sel, unnest([{', '.join(parts)}]) AS kv FROM tagged)"
+        json_keys = [k for k in keys if k not in named]
+        named = {k: c for k, c in named.items() if k in keys}
+    quote = lambda text: "'" + text.replace("'", "''") + "'"  # noqa: E731
+    names = " UNION ALL ".join(f"SELECT sel, {quote(k)} AS key, CAST({c} AS VARCHAR) AS value, count(*) AS n "
+                               f"FROM tagged GROUP BY ALL" for k, c in named.items())
+    if json_keys is None:
+        pairs = """
+            SELECT sel, j.key, j.value ->> '$' AS value, n FROM docs, json_each(docs.doc) j
+            WHERE NOT (src = 'resource' AND j.key = 'service.name')"""
+    elif json_keys:
+        paths = ", ".join(quote('$."' + k.replace('"', '\\"') + '"') for k in json_keys)
+        pairs = f"""
+            SELECT sel, unnest([{", ".join(quote(k) for k in json_keys)}]) AS key,
+                   unnest(json_extract_string(doc, [{paths}])) AS value, n FROM docs"""
     else:
-        names = " UNION ALL ".join(f"SELECT sel, '{k}' AS key, CAST({c} AS VARCHAR) AS value FROM tagged"
-                                   for k, c in named.items())
-        unnest = f"""
-            SELECT sel, j.key, j.value ->> '$' AS value FROM tagged, json_each(tagged.attributes) j
-            UNION ALL
-            SELECT sel, j.key, j.value ->> '$' AS value FROM tagged, json_each(tagged.resource_attributes) j
-                WHERE j.key <> 'service.name'
-            UNION ALL {names}"""
+        pairs = ""
+    unnest = " UNION ALL ".join(p for p in (pairs, names) if p) or "SELECT NULL::BOOLEAN, '', NULL, 0"
+    named_cols = "".join(f", {c}" for c in dict.fromkeys(named.values()))
     query = f"""
         WITH tagged AS MATERIALIZED (
-            SELECT {is_selected} AS sel, * FROM {table} AS t WHERE {scope}),
+            SELECT {is_selected} AS sel, attributes, resource_attributes{named_cols} FROM {table} AS t WHERE {scope}),
         totals AS (SELECT count(*) FILTER (WHERE sel) AS n_sel, count(*) FILTER (WHERE NOT sel) AS n_base
                    FROM tagged),
+        docs AS (
+            SELECT sel, 'span' AS src, attributes AS doc, count(*) AS n FROM tagged GROUP BY ALL
+            UNION ALL
+            SELECT sel, 'resource', resource_attributes, count(*) FROM tagged GROUP BY ALL),
         kv AS ({unnest}),
         counted AS (
-            SELECT key, value, count(*) FILTER (WHERE sel) AS selected, count(*) FILTER (WHERE NOT sel) AS baseline
+            SELECT key, value, coalesce(sum(n) FILTER (WHERE sel), 0)::BIGINT AS selected,
+                   coalesce(sum(n) FILTER (WHERE NOT sel), 0)::BIGINT AS baseline
             FROM kv WHERE value IS NOT NULL GROUP BY key, value)
         SELECT key, value, selected, baseline,
                100.0 * selected / nullif(n_sel, 0) AS selected_pct,

@@ -49,7 +49,9 @@ def path_of_tree(tree: pd.DataFrame, root: int | None = None) -> pd.DataFrame:
                 c_start[c] = min(max(c_start[c], c_start[i]), c_end[i])
                 c_end[c] = max(min(c_end[c], c_end[i]), c_start[c])
                 stack.append(c)
-    ordered = {i: sorted((c for c in kids.get(i, []) if known[c]), key=lambda c: c_end[c], reverse=True)
+    # a child squeezed to nothing by the clipping (it started after its parent ended) blocks nothing
+    ordered = {i: sorted((c for c in kids.get(i, []) if known[c] and (c_end[c] > c_start[c] or end[c] == start[c])),
+                         key=lambda c: c_end[c], reverse=True)
                for i in range(len(by_node))}
 
     critical = np.zeros(len(by_node))

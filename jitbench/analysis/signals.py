@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from jitbench.errors import ParameterError
 from jitbench.analysis.window import (choose_bucket, data_extent, interval_sql, parse_window, sql_time,
                                       window_clause)
 
@@ -33,6 +34,8 @@ def first_signals(store, window, baseline=None, *, bucket=None, min_requests: in
     0 2026-11-29 14:01:10     checkout  version change  service.version 2.4.1 first seen (baseline: 2.4.0)
     """
     win = parse_window(window, store)
+    if win is None:
+        raise ParameterError("first_signals needs the incident window", hint='pass window=("14:00", "14:30")')
     base = parse_window(baseline, store, name="baseline")
     if base is None:
         extent = data_extent(store)
@@ -74,11 +77,14 @@ def first_signals(store, window, baseline=None, *, bucket=None, min_requests: in
                        || ' requests vs baseline p99 ' || round(p99 / 1e6, 1) || ' ms', bucket) AS detail
         FROM hit GROUP BY service_name""")
     versions = store.sql(f"""
-        WITH v AS (SELECT service_name, {_VERSION} AS version, start_time FROM spans
-                   WHERE ({in_win} OR {in_base}) AND {_VERSION} IS NOT NULL),
+        WITH docs AS (
+                 SELECT service_name, resource_attributes, {in_win} AS in_window, min(start_time) AS start_time
+                 FROM spans WHERE ({in_win} OR {in_base}) GROUP BY ALL),
+             v AS (SELECT service_name, {_VERSION} AS version, in_window, start_time FROM docs
+                   WHERE {_VERSION} IS NOT NULL),
              before AS (SELECT service_name, list(DISTINCT version ORDER BY version) AS versions FROM v
-                        WHERE {in_base} GROUP BY 1),
-             seen AS (SELECT service_name, version, min(start_time) AS time FROM v WHERE {in_win} GROUP BY 1, 2)
+                        WHERE NOT in_window GROUP BY 1),
+             seen AS (SELECT service_name, version, min(start_time) AS time FROM v WHERE in_window GROUP BY 1, 2)
         SELECT seen.time, seen.service_name, 'version change' AS signal,
                'service.version ' || seen.version || ' first seen (baseline: '
                || coalesce(array_to_string(before.versions, ', '), 'none') || ')' AS detail

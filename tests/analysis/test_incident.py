@@ -6,14 +6,18 @@ import pytest
 
 from jitbench import analysis as an
 from jitbench.errors import ParameterError, StoreError
+from jitbench.store import Store
 
 from analysis_builders import BASELINE, INCIDENT, incident_scenario
 
 
-@pytest.fixture
-def incident(store):
+@pytest.fixture(scope="module")
+def incident():
+    """One scenario store for the module: the analysis only reads it."""
+    store = Store()
     incident_scenario(store)
-    return store
+    yield store
+    store.close()
 
 
 def test_bad_version_in_one_region_tops_the_baseline_comparison(incident):
@@ -39,6 +43,8 @@ def test_compare_rejects_a_missing_baseline_and_bad_sql_in_one_line(incident):
     with pytest.raises(StoreError) as err:
         an.compare(incident, selection="no_such_column > 1")
     assert "\n" not in str(err.value)
+    with pytest.raises(ParameterError, match="needs the incident window"):
+        an.first_signals(incident, None)
 
 
 def test_timeline_shows_the_latency_and_errors_of_the_incident(incident):
