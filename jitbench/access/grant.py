@@ -9,10 +9,6 @@ issued when it cannot be written.
 """
 from __future__ import annotations
 
-import base64
-import getpass
-import hashlib
-import json
 import os
 import secrets
 import threading
@@ -26,9 +22,10 @@ from ..errors import (AccessError, GrantExpired, GrantRevoked, JournalError, Lea
                       PermissionDenied, RoleMissing, WindowTooLong)
 from . import journal, state
 from .client import child_client, vault_errors
-from .durations import human, iso, now, parse_duration, parse_iso
+from .durations import human, iso, now, parse_duration
 from .held import remember
-from .lease import Lease
+from .lease import Lease, jwt_expiry
+from .parent import parent_info, user_of
 from .revocation import confirm_gone, revoke_lease
 
 ORIGINS = ("cli", "kernel", "runbook")
@@ -39,11 +36,6 @@ def _required(name: str, value) -> str:
         raise ParameterError(f"{name} is required for a grant",
                              hint=f"pass {name}=... (e.g. incident='INC-7', reason='checkout 5xx since 14:02')")
     return value.strip()
-
-
-def _user_of(info: dict) -> str:
-    meta = info.get("meta") or {}
-    return meta.get("username") or meta.get("role_name") or info.get("display_name") or getpass.getuser()
 
 
 class Grant:
@@ -98,15 +90,15 @@ class Grant:
             raise ParameterError(f"max_ttl ({human(max_seconds)}) is shorter than ttl ({human(seconds)})",
                                  hint="make max_ttl at least as long as ttl")
         journal.ensure_writable()
-        parent_info = _parent_info(client)
-        parent_ttl = (parent_info["expires"] - now()).total_seconds() if parent_info["expires"] else 0
+        info = parent_info(client)
+        parent_ttl = (info["expires"] - now()).total_seconds() if info["expires"] else 0
         if parent_ttl and max_seconds > parent_ttl:  # the token may have been renewed since: ask again
-            parent_info = _parent_info(client, fresh=True)
-            parent_ttl = (parent_info["expires"] - now()).total_seconds() if parent_info["expires"] else 0
+            info = parent_info(client, fresh=True)
+            parent_ttl = (info["expires"] - now()).total_seconds() if info["expires"] else 0
         if parent_ttl and max_seconds > parent_ttl:
             raise WindowTooLong(f"a {human(max_seconds)} grant would outlive your own token ({human(parent_ttl)} left)",
                                 hint="log in again for a longer session, or ask for a shorter window")
-        user = user or _user_of(parent_info)
+        user = user or user_of(info)
         meta = {"incident": incident, "reason": reason, "user": user, "tool": "jitbench"}
         with vault_errors("auth/token/create", client):
             auth = client.auth.token.create(
@@ -258,7 +250,7 @@ class Grant:
             resp = self._client.secrets.identity.generate_signed_id_token(name=role)
         jwt_text = resp["data"]["token"]
         remember(jwt_text)
-        ends = _jwt_expiry(jwt_text)
+        ends = jwt_expiry(jwt_text)
         if ends is None or ends > self.expires:
             self._refuse_outliving(path, ends)
         lease = Lease(kind="identity-token", path=path, role=role, lease_id="", issued=now(), expires=ends,
@@ -450,22 +442,6 @@ class Grant:
         raise TypeError("a Grant holds a Vault token and cannot be pickled; pass grant.id and attach() instead")
 
 
-_parents: dict[tuple[str, str], dict] = {}
-
-
-def _parent_info(client: hvac.Client, fresh: bool = False) -> dict:
-    """The user token's lookup-self, once per token: its expiry and identity do not change on their own."""
-    key = (client.url, hashlib.sha256((client.token or "").encode()).hexdigest())
-    info = _parents.get(key)
-    if fresh or info is None or (info["expires"] and info["expires"] <= now()):
-        with vault_errors("auth/token/lookup-self", client):
-            data = client.auth.token.lookup_self()["data"]
-        ttl = data.get("ttl") or 0
-        info = {**data, "expires": now() + timedelta(seconds=ttl) if ttl else None}
-        _parents[key] = info
-    return info
-
-
 def _stored_leases(grant_id: str) -> list[dict]:
     try:
         return state.read_grant(grant_id).get("leases", [])
@@ -478,12 +454,3 @@ def _revoke_accessor_quietly(client: hvac.Client, accessor: str) -> None:
         client.auth.token.revoke_accessor(accessor)
     except hvac.exceptions.InvalidRequest:
         pass  # the token is already gone
-
-
-def _jwt_expiry(jwt_text: str) -> datetime | None:
-    try:
-        payload = jwt_text.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return parse_iso(datetime.fromtimestamp(int(claims["exp"])).astimezone().isoformat())
-    except (IndexError, KeyError, ValueError):
-        return None

@@ -7,9 +7,11 @@ DSN / connection built from them).  Database connections opened through
 """
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import weakref
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from ..errors import AccessError, ParameterError
@@ -135,3 +137,13 @@ class Lease:
 
     def __reduce_ex__(self, protocol):
         raise TypeError("a Lease holds secret values and cannot be pickled; pass lease.dsn(...) where needed")
+
+
+def jwt_expiry(jwt_text: str) -> datetime | None:
+    """The ``exp`` claim of a JWT as an aware UTC datetime (None when it has none); the signature is not checked."""
+    try:
+        payload = jwt_text.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return datetime.fromtimestamp(int(claims["exp"]), tz=timezone.utc)
+    except (IndexError, KeyError, ValueError):
+        return None
