@@ -343,13 +343,16 @@ class Grant:
         Raises :class:`RevocationUnconfirmed` when the leases still exist after ``wait`` seconds.
         """
         with self._lock:
-            if self.state == "revoked":
+            if self.state != "active":
                 return
             for lease in self.leases:
                 lease.close_connections()
             for closer in self._closers:
                 closer()
-            lease_ids = [lease.lease_id for lease in self.leases if lease.lease_id and lease.revocable_early]
+            lease_ids = [lease.lease_id for lease in self.leases
+                         if lease.state == "active" and lease.lease_id and lease.revocable_early]
+            if not self.owner and not any(lease.state == "active" for lease in self.leases):
+                return  # an attached process has nothing of its own left to give back
             if self.owner:
                 if self.remaining() > 0:
                     try:
@@ -370,9 +373,11 @@ class Grant:
                 checker, ids = self._client, lease_ids
             confirm_gone(checker, ids, wait)
             for lease in self.leases:
-                lease.state = "revoked"
+                if lease.state == "active":
+                    lease.state = "revoked"
             if self.owner:
-                self.state = "revoked"
+                # past its TTL Vault had already ended it: say so rather than claim a revoke
+                self.state = "revoked" if self.remaining() > 0 else "expired"
                 state.delete_token(self.id)
             journal.append("revoke", grant_id=self.id, leases=ids, by="owner" if self.owner else "attached",
                            pid=os.getpid())
