@@ -58,10 +58,33 @@ function render({ model, el: host }) {
   root.append(head, reason, expiry, leases, actions, status);
   host.appendChild(root);
 
+  // The expiry is on the kernel's clock; the browser's may be off (a laptop
+  // against a remote JupyterHub). One round trip to the kernel gives the
+  // offset, as NTP does; a sample slower than 2 s (busy kernel) is not trusted.
+  let offset = 0;
+  let synced = false;
+  let asked = 0;
+  function askClock() {
+    asked = Date.now();
+    model.send({ action: "clock" });
+  }
+  function onMessage(msg) {
+    if (!msg || msg.type !== "clock" || !asked) return;
+    const now = Date.now();
+    const rtt = now - asked;
+    if (rtt >= 0 && rtt < 2000) {
+      offset = msg.now + rtt / 2 - now;
+      synced = true;
+      tick();
+    }
+  }
+
   // Updated on every tick: only what depends on the clock.
+  let ticks = 0;
   function tick() {
+    if (!synced && ++ticks % 30 === 0) askClock();
     const state = model.get("state");
-    const remaining = model.get("expires") - Date.now();
+    const remaining = model.get("expires") - (Date.now() + offset);
     const level = levelOf(state, remaining, model.get("near_expiry_seconds") * 1000);
     root.dataset.level = level;
     if (level === "revoked") countdown.textContent = "revoked";
@@ -70,6 +93,10 @@ function render({ model, el: host }) {
     const live = level === "ok" || level === "near";
     const pending = model.get("pending");
     renew.disabled = !live || !model.get("renewable") || pending !== "";
+    renew.title = model.get("renewable")
+      ? "Extend the grant, within its maximum window"
+      : "This grant's window cannot be extended: request a new grant";
+    revoke.title = "Revoke the grant and all its leases now";
     revoke.disabled = !live || pending !== "";
   }
 
@@ -106,12 +133,15 @@ function render({ model, el: host }) {
   const traits = ["incident", "reason", "expires", "state", "leases", "status", "pending",
                   "renewable", "near_expiry_seconds"];
   for (const name of traits) model.on(`change:${name}`, redraw);
+  model.on("msg:custom", onMessage);
   redraw();
+  askClock();
   const timer = setInterval(tick, 1000);
 
   return () => {
     clearInterval(timer);
     for (const name of traits) model.off(`change:${name}`, redraw);
+    model.off("msg:custom", onMessage);
   };
 }
 

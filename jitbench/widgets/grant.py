@@ -5,7 +5,9 @@ milliseconds and ``grant.js`` counts down with ``setInterval``, so the
 countdown keeps moving while the kernel is busy with a long query.  Python
 owns the truth: the renew and revoke buttons send a custom message that
 reaches the grant, and the keeper's events (renewed, near_expiry, expired,
-revoked, external_revoke, error) update the synced traits.
+revoked, external_revoke, error) update the synced traits.  ``expires`` is on
+the kernel's clock; the browser measures its own clock's offset with one
+round trip (a ``clock`` message), so a skewed laptop clock does not lie.
 
 The widget is duck-typed on the grant (``id``, ``incident``, ``reason``,
 ``expires``, ``state``, ``renewable``, ``leases``, ``renew()``, ``revoke()``)
@@ -15,6 +17,7 @@ Nothing secret is synced: no token, accessor, lease id or credential.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -194,7 +197,10 @@ class GrantWidget(anywidget.AnyWidget):
     # -- internals --------------------------------------------------------------
     def _on_frontend_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         action = content.get("action") if isinstance(content, dict) else None
-        if action == "renew":
+        if action == "clock":
+            # the browser measures its offset from the kernel's clock, which set `expires`
+            self.send({"type": "clock", "now": time.time() * 1000.0})
+        elif action == "renew":
             self.renew()
         elif action == "revoke":
             self.revoke()
@@ -202,6 +208,7 @@ class GrantWidget(anywidget.AnyWidget):
     def _run(self, action: str, call: Callable[[], Any]) -> None:
         with self._lock:
             self.pending = action
+            before = self.expires
             failure = None
             try:
                 call()
@@ -216,12 +223,25 @@ class GrantWidget(anywidget.AnyWidget):
             self.refresh()
             if failure:
                 self.status = failure
+            elif action == "renew" and self.expires <= before:
+                # Vault extends a grant only inside its max_ttl; more time is a new grant
+                limit = _field(self._grant, "max_expires")
+                until = f" ({_utc_text(epoch_ms(limit))})" if limit else ""
+                self.status = f"leases renewed; the grant is at the end of its window{until}: request a new grant"
             elif action == "renew":
                 self.status = f"renewed, expires {self._expiry_text()}"
+            elif self.state == "active":
+                # an attached grant (runbook, CLI) belongs to the process that opened it
+                self.status = (f"revoked the leases taken here; the grant belongs to its opener "
+                               f"(jitbench access revoke {self.grant_id})")
             else:
                 self.status = "revoked; leases confirmed gone"
 
     def _expiry_text(self) -> str:
-        if not self.expires:
-            return "never"
-        return datetime.fromtimestamp(self.expires / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return _utc_text(self.expires)
+
+
+def _utc_text(ms: float) -> str:
+    if not ms:
+        return "never"
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

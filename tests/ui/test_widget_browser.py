@@ -2,7 +2,8 @@
 
 1. Two widgets on fake grants, then ``time.sleep(10)`` in another cell: while the
    kernel is busy the countdown keeps changing, and the grant moved to expire 4 s
-   into the sleep turns amber then red in the browser alone.
+   into the sleep turns amber then red in the browser alone. The browser's clock
+   is an hour fast: the countdown follows the kernel's clock all the same.
 2. A real grant (OpenBao) as a cell's last expression: clicking Revoke in the
    widget revokes the grant token in Vault.
 Screenshots go to test-artifacts/ui/.
@@ -71,9 +72,16 @@ def wait_for_kernel(page) -> None:
                            timeout=90_000)
 
 
+# The browser's clock runs an hour ahead of the kernel's: without the widget's
+# offset measurement every grant would show as expired.
+SKEWED_CLOCK = "(() => { const real = Date.now.bind(Date); Date.now = () => real() + 3600 * 1000; })()"
+
+
 def test_countdown_ticks_while_kernel_is_busy(jupyterlab, browser):
     name = write_notebook(jupyterlab.root_dir, "widget-countdown.ipynb", SETUP_CELL, SLEEP_CELL)
-    page = open_lab_page(jupyterlab, browser, name)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.add_init_script(SKEWED_CLOCK)
+    page.goto(f"{jupyterlab.url}/lab/tree/{name}?token={jupyterlab.token}&reset")
     try:
         wait_for_kernel(page)
         page.evaluate(RUN_CELL, 0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from jitbench.errors import RevocationUnconfirmed
 from jitbench.widgets import GrantWidget, drop_grant_widget_state, grant_mimebundle, grant_widget
@@ -141,3 +142,32 @@ def test_keeper_started_after_first_display_is_followed(fake_grant, fake_keeper)
     fake_grant.state = "expired"   # what the access layer's keeper records before it emits
     fake_keeper.emit({"type": "expired", "grant_id": fake_grant.id})
     assert widget.state == "expired" and widget.status == "access expired"
+
+
+def test_renew_at_the_end_of_the_window_says_so(fake_grant):
+    fake_grant.max_expires = fake_grant.expires
+    fake_grant.renew = lambda: fake_grant.calls.append("renew")     # Vault gave no more time
+    w = GrantWidget(fake_grant)
+    click(w, "renew")
+    assert fake_grant.calls == ["renew"]
+    expected = fake_grant.expires.strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert w.status == (f"leases renewed; the grant is at the end of its window ({expected}): "
+                        "request a new grant")
+
+
+def test_revoke_of_an_attached_grant_names_the_owner(fake_grant):
+    fake_grant.revoke = lambda: fake_grant.calls.append("revoke")   # owner=False: only its leases go
+    w = GrantWidget(fake_grant)
+    click(w, "revoke")
+    assert w.state == "active" and f"jitbench access revoke {fake_grant.id}" in w.status
+
+
+def test_clock_request_is_answered_with_the_kernel_time(fake_grant, monkeypatch):
+    w = GrantWidget(fake_grant)
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    before = time.time() * 1000
+    click(w, "clock")
+    (reply,) = sent
+    assert reply["type"] == "clock" and before <= reply["now"] <= time.time() * 1000
+    assert fake_grant.calls == []
