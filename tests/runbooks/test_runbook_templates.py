@@ -43,13 +43,13 @@ def _params(inc, **extra) -> dict:
             "start": _iso(inc.window[0]), "end": _iso(inc.window[1]), **extra}
 
 
-def _failing_trace(inc) -> str:
+def _slowest_trace(inc) -> str:
     from jitbench.analysis import worst_traces
     from jitbench.store import Store
 
     store = Store()
     store.load(str(inc.traces_path))
-    tid = worst_traces(store, "errors", window=inc.window, limit=1).trace_id.iloc[0]
+    tid = worst_traces(store, "duration", window=inc.window, limit=1).trace_id.iloc[0]
     store.close()
     return tid
 
@@ -75,7 +75,7 @@ def test_telemetry_templates(template, incident, tmp_path, vault_user):
     if template in ("error-burst", "postmortem-summary"):
         extra["logs"] = str(incident.logs_path)
     if template == "trace-deep-dive":
-        extra["trace_id"] = _failing_trace(incident)
+        extra["trace_id"] = _slowest_trace(incident)
     if template == "postmortem-summary":
         extra["baseline_start"], extra["baseline_end"] = map(_iso, incident.baseline)
     result = run(template, _params(incident, **extra), out=tmp_path / "out", progress=False)
