@@ -37,8 +37,13 @@ def _round_timeout(duration_ns: float) -> float | None:
     return None
 
 
+def _text(value, default: str = "no message") -> str:
+    """A message for the evidence; NULLs arrive from pandas as None or NaN."""
+    return default if value is None or (isinstance(value, float) and np.isnan(value)) or value == "" else str(value)
+
+
 def _label(row) -> str:
-    return f"{row.service_name or '?'} / {row['name'] or '?'}"
+    return f"{_text(row.service_name, '?')} / {_text(row['name'], '?')}"
 
 
 def _heaviest_below(tree: pd.DataFrame, node: int):
@@ -56,7 +61,7 @@ def _unmask(tree: pd.DataFrame, by_node: pd.DataFrame, kids: dict, origin: int):
     if np.isnan(o.start_ns) or np.isnan(o.end_ns) or o.end_ns <= o.start_ns:
         return None
     parent_dur = o.end_ns - o.start_ns
-    says_timeout = bool(_TIMEOUT_WORDS.search(str(o.status_message or "")))
+    says_timeout = bool(_TIMEOUT_WORDS.search(_text(o.status_message, "")))
     tolerance = max(1e6, 0.05 * parent_dur)
     best = None
     for c in kids.get(origin, []):
@@ -70,9 +75,9 @@ def _unmask(tree: pd.DataFrame, by_node: pd.DataFrame, kids: dict, origin: int):
         round_s = _round_timeout(dur)
         if not (says_timeout or round_s or until_failure):
             continue
-        why = [f"{_label(o)} is the only failing span here ({o.status_message or 'no message'!s})",
+        why = [f"{_label(o)} is the only failing span here ({_text(o.status_message)})",
                f"but it spent {_ms(dur)} of its {_ms(parent_dur)} waiting on {_label(ch)} "
-               f"(status {ch.status_code or 'UNSET'})"]
+               f"(status {_text(ch.status_code, 'UNSET')})"]
         if round_s:
             why.append(f"a duration matching a {round_s:g} s timeout")
         if until_failure:
@@ -125,7 +130,7 @@ def root_cause(store, trace_id: str) -> pd.DataFrame:
                             f"of self time on the critical path")
                 candidates.append((failed_at, n, node, "masked-error", why))
             else:
-                why = (f"{_label(o)} failed ({o.status_message or 'no message'}) after {_ms(o.end_ns - o.start_ns)}"
+                why = (f"{_label(o)} failed ({_text(o.status_message)}) after {_ms(o.end_ns - o.start_ns)}"
                        f" and none of its descendants failed")
                 others = len(origins) - 1
                 if others:

@@ -43,8 +43,10 @@ def service_map(store, window=None) -> pd.DataFrame:
             UNION ALL
             SELECT c.service, {_PEER} AS peer, 'external', c.duration_ns, c.status_code
             FROM (SELECT * FROM s c WHERE {win} AND kind IN ('CLIENT', 'PRODUCER')) c
-            ANTI JOIN (SELECT pid FROM s WHERE has_parent) k ON k.pid = c.id
-            WHERE peer IS NOT NULL
+            -- not a leaf if something ran under it, or if it is the client half of a shared Zipkin id
+            ANTI JOIN (SELECT pid AS k FROM s WHERE has_parent
+                       UNION ALL SELECT id FROM s WHERE kind IN ('SERVER', 'CONSUMER')) k ON k.k = c.id
+            WHERE peer IS NOT NULL AND peer <> c.service
         )
         SELECT caller, callee, count(*) AS calls,
                count(*) FILTER (WHERE status_code = 'ERROR') AS errors,
