@@ -295,8 +295,11 @@ class Grant:
         return self._add(lease, resp.get("data") or {})
 
     # -- renew -------------------------------------------------------------------------
-    def renew(self, increment: str | float | timedelta | None = None) -> "Grant":
-        """Extend the grant toward its ``max_ttl`` and its renewable leases up to the grant's end, never beyond."""
+    def renew(self, increment: str | float | timedelta | None = None, reason: str | None = None) -> "Grant":
+        """Extend the grant toward its ``max_ttl`` and its renewable leases up to the grant's end, never beyond.
+
+        ``reason`` (why more time is needed) is journaled with the renewal.
+        """
         journal.ensure_writable()
         with self._lock:
             if self.renewable:
@@ -309,7 +312,8 @@ class Grant:
                         auth = self._client.auth.token.renew_self(increment=f"{step}s")["auth"]
                     self.expires = min(now() + timedelta(seconds=auth["lease_duration"]), self.max_expires)
             renewed = self.renew_leases()
-        journal.append("renew", grant_id=self.id, expires=iso(self.expires), leases=renewed)
+        journal.append("renew", grant_id=self.id, expires=iso(self.expires), leases=renewed,
+                       **({"reason": reason} if reason else {}))
         self._save()
         return self
 

@@ -91,6 +91,8 @@ class Keeper:
         if not self._warned and grant.remaining() <= self.near_expiry:
             self._warned = True
             self._emit("near_expiry")
+        elif self._warned and grant.remaining() > self.near_expiry:
+            self._warned = False  # renewed (here or from the lab panel): warn again next time
 
     def _check_token(self) -> None:
         grant = self.grant

@@ -117,7 +117,8 @@ def revoke_grant(grant_id: str, client: hvac.Client | None = None, wait: float =
     return rec
 
 
-def renew_grant(grant_id: str, client: hvac.Client | None = None, increment: str | float | None = None) -> dict:
+def renew_grant(grant_id: str, client: hvac.Client | None = None, increment: str | float | None = None,
+                reason: str | None = None) -> dict:
     """Extend grant ``grant_id`` toward its max window (never beyond); returns its updated record.
 
     With a token file (CLI grants) its renewable leases are renewed too; otherwise
@@ -125,7 +126,7 @@ def renew_grant(grant_id: str, client: hvac.Client | None = None, increment: str
     """
     rec = _active_record(grant_id)
     if state.load_token(grant_id):
-        attach(grant_id, client).renew(increment)
+        attach(grant_id, client).renew(increment, reason=reason)
         return state.read_grant(grant_id)
     user = _user_client(rec, client)
     max_expires = parse_iso(rec.get("max_expires")) or parse_iso(rec["expires"])
@@ -141,7 +142,8 @@ def renew_grant(grant_id: str, client: hvac.Client | None = None, increment: str
         data["expires"] = iso(expires)
 
     rec = state.update_grant(grant_id, extend)
-    journal.append("renew", grant_id=grant_id, expires=iso(expires), by="accessor")
+    journal.append("renew", grant_id=grant_id, expires=iso(expires), by="accessor",
+                   **({"reason": reason} if reason else {}))
     return rec
 
 

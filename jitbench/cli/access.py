@@ -76,10 +76,11 @@ def list_(as_json, show_all) -> None:
 @access.command()
 @click.argument("grant_id")
 @click.option("--increment", default=None, help="New remaining window, e.g. 10m (default: up to the max).")
-def renew(grant_id, increment) -> None:
+@click.option("--reason", default=None, help="Why more time is needed (journaled with the renewal).")
+def renew(grant_id, increment, reason) -> None:
     """Extend a grant toward its max window (never beyond)."""
     from ..access import renew_grant
-    click.echo(_grant_line(renew_grant(grant_id, increment=increment)))
+    click.echo(_grant_line(renew_grant(grant_id, increment=increment, reason=reason)))
 
 
 @access.command()

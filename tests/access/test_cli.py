@@ -38,8 +38,9 @@ def test_request_list_renew_revoke(cli, root, postgres):
     listed = json.loads(cli("access", "list", "--json").output)
     assert [g["id"] for g in listed] == [gid]
     assert gid in cli("access", "list").output
-    renewed = cli("access", "renew", gid).output
+    renewed = cli("access", "renew", gid, "--reason", "still digging").output
     assert gid in renewed and state.read_grant(gid)["expires"] > rec["expires"]
+    assert journal.read(gid)[-1] == {**journal.read(gid)[-1], "event": "renew", "reason": "still digging"}
     cli("access", "revoke", gid)
     assert state.read_grant(gid)["state"] == "revoked" and state.load_token(gid) is None
     assert lease_id not in db_leases(root)
