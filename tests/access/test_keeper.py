@@ -81,9 +81,9 @@ def test_a_revoke_from_outside_is_noticed_and_closes_connections(user, postgres)
 
 
 def test_near_expiry_then_expired_events(user):
-    grant = Grant.open(user, incident="INC-42", reason="short", ttl="3s")
+    grant = Grant.open(user, incident="INC-42", reason="short", ttl="5s")
     events = Events()
-    keeper = Keeper(grant, interval=0.25, near_expiry=2, revoke_on_exit=False)
+    keeper = Keeper(grant, interval=0.25, near_expiry=3.5, revoke_on_exit=False)
     keeper.subscribe(events)
     keeper.start()
     events.wait_for("expired", timeout=15)
