@@ -175,3 +175,25 @@ def sql_attributes(col: str) -> str:
              f"CAST({v}.arrayValue AS VARCHAR), CAST({v}.kvlistValue AS VARCHAR), 'null')")
     return (f"('{{' || array_to_string(list_transform({col}, lambda a: to_json(coalesce(a.key, '')) || ':' "
             f"|| {value}), ',') || '}}')")
+
+
+def sql_attributes_text(col: str, kv_type: str) -> str:
+    """SQL turning OTLP key/value JSON text (a ``JSON`` column) into JSON object text, mostly by
+    plain text replacement.
+
+    DuckDB hands back a ``JSON`` field minified, so a list of scalar attributes always reads
+    ``[{"key":"k","value":{"stringValue":...}},...]``; the markers replaced all contain a bare
+    double quote, which inside a JSON string is always escaped, so they cannot be confused
+    with text in a key or value.  Lists holding arrays, kvlists or empty values, or written in
+    another key order, take the general path (:func:`sql_attributes` over ``kv_type``).
+    """
+    fast = f"regexp_replace(CAST({col} AS VARCHAR), '\"intValue\":\"(-?[0-9]+)\"', '\"intValue\":\\1', 'g')"
+    for kind in ("stringValue", "intValue", "boolValue", "doubleValue", "bytesValue"):
+        fast = f"replace({fast}, ',\"value\":{{\"{kind}\":', ':')"
+    fast = f"replace({fast}, '}}}},{{\"key\":', ',')"
+    text = f"CAST({col} AS VARCHAR)"
+    simple = (f"starts_with({text}, '[{{\"key\":\"') AND ends_with({text}, '}}}}]') "
+              f"AND NOT contains({text}, 'Value\":{{') AND NOT contains({text}, '\"value\":{{}}')")
+    return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {text} = '[]' THEN '{{}}' "
+            f"WHEN {simple} THEN '{{' || substr({fast}, 9, length({fast}) - 11) || '}}' "
+            f"ELSE {sql_attributes(f'json_transform({col}, {chr(39)}{kv_type}{chr(39)})')} END")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 
 from .jsonchunks import run_chunks
-from .normalize import (SPAN_KINDS, STATUS_CODES, sql_attributes, sql_enum, sql_hex_id,
-                        sql_time_ns)
+from .normalize import (SPAN_KINDS, STATUS_CODES, sql_attributes, sql_attributes_text, sql_enum,
+                        sql_hex_id, sql_time_ns)
 from .registry import ReadResult, Reader, register
 
 V = '"VARCHAR"'
@@ -28,10 +28,12 @@ SCOPE = f'{{"name":{V},"version":{V}}}'
 EVENT = f'{{"timeUnixNano":{V},"name":{V},"attributes":{KV}}}'
 LINK = f'{{"traceId":{V},"spanId":{V},"traceState":{V},"attributes":{KV}}}'
 SPAN = (f'{{"traceId":{V},"spanId":{V},"parentSpanId":{V},"traceState":{V},"name":{V},"kind":{V},'
-        f'"startTimeUnixNano":{V},"endTimeUnixNano":{V},"attributes":{KV},"events":[{EVENT}],'
+        f'"startTimeUnixNano":{V},"endTimeUnixNano":{V},"attributes":"JSON","events":[{EVENT}],'
         f'"links":[{LINK}],"status":{{"code":{V},"message":{V}}}}}')
 SCOPE_SPANS = f'[{{"scope":{SCOPE},"instrumentationLibrary":{SCOPE},"spans":[{SPAN}]}}]'
-RESOURCE_SPANS = (f'[{{"resource":{{"attributes":{KV}}},"scopeSpans":{SCOPE_SPANS},'
+# span and resource attributes stay JSON text here and become objects by text replacement
+# (normalize.sql_attributes_text): building them as DuckDB structs costs more than the parse
+RESOURCE_SPANS = (f'[{{"resource":{{"attributes":"JSON"}},"scopeSpans":{SCOPE_SPANS},'
                   f'"instrumentationLibrarySpans":{SCOPE_SPANS}}}]')
 TRACES_DOC = (f'{{"resourceSpans":{RESOURCE_SPANS},"batches":{RESOURCE_SPANS},'
               f'"result":{{"resourceSpans":{RESOURCE_SPANS}}},'
@@ -50,18 +52,26 @@ SEVERITY_NAMES = {f"{level}{n if n > 1 else ''}": base + n - 1
                                       ("ERROR", 17), ("FATAL", 21)) for n in range(1, 5)}
 
 SERVICE = "(list_filter(ra, lambda a: a.key = 'service.name'))[1].value.stringValue"
+SERVICE_OF_OBJECT = "json_extract_string(resource_attributes, '$.\"service.name\"')"
 
 
-def _line_rejects(cursor, name: str, source, source_id: int, root: str, what: str) -> None:
+def _parse(cursor, name: str, doc: str, root: str) -> None:
+    """Parse a chunk's lines into ``name`` (line, j); the text is kept only for lines that failed."""
+    cursor.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT line, j, CASE WHEN j IS NULL OR {root} IS NULL THEN coalesce(text, '') END AS bad
+        FROM (SELECT line, text, try(json_transform(text, '{doc}')) AS j FROM {name}_in)""")
+
+
+def _line_rejects(cursor, name: str, source, source_id: int, what: str) -> None:
     """Reject the lines of a chunk that are not UTF-8, not JSON, or not an OTLP record."""
     cursor.execute(f"""
         INSERT INTO rejects
         SELECT {source_id}, ? || ':' || line,
-               CASE WHEN text IS NULL THEN 'not UTF-8 text (binary data?)'
-                    WHEN NOT json_valid(text) THEN 'not valid JSON (a truncated or corrupt line?)'
+               CASE WHEN bad = '' THEN 'not UTF-8 text (binary data?)'
+                    WHEN NOT json_valid(bad) THEN 'not valid JSON (a truncated or corrupt line?)'
                     ELSE 'no {what} here: not an OTLP {what} record' END,
-               left(rtrim(text, chr(13) || chr(10)), 2000)
-        FROM {name} WHERE j IS NULL OR {root} IS NULL""", [source.uri])
+               nullif(left(rtrim(bad, chr(13) || chr(10)), 2000), '')
+        FROM {name} WHERE bad IS NOT NULL""", [source.uri])
 
 
 def _span_problem() -> str:
@@ -86,15 +96,14 @@ def read_traces(store, source, source_id: int, **opts) -> ReadResult:
     def work(cursor, chunk, name: str) -> None:
         cursor.register(f"{name}_in", chunk)
         try:
-            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT line, text, "
-                           f"try(json_transform(text, '{TRACES_DOC}')) AS j FROM {name}_in")
-            _line_rejects(cursor, name, source, source_id, TRACES_ROOT, "resourceSpans")
+            _parse(cursor, name, TRACES_DOC, TRACES_ROOT)
+            _line_rejects(cursor, name, source, source_id, "resourceSpans")
             cursor.execute(f"""
                 CREATE OR REPLACE TEMP TABLE {name}_sp AS
-                WITH r AS (SELECT line, unnest({TRACES_ROOT}) AS rs FROM {name} WHERE j IS NOT NULL),
-                s AS (SELECT line, rs.resource.attributes AS ra,
+                WITH r AS (SELECT line, unnest({TRACES_ROOT}) AS rs FROM {name} WHERE bad IS NULL),
+                s AS (SELECT line, {sql_attributes_text('rs.resource.attributes', KV)} AS resource_attributes,
                              unnest(coalesce(rs.scopeSpans, rs.instrumentationLibrarySpans)) AS ss FROM r),
-                p AS (SELECT line, {SERVICE} AS service_name, {sql_attributes('ra')} AS resource_attributes,
+                p AS (SELECT line, {SERVICE_OF_OBJECT} AS service_name, resource_attributes,
                              coalesce(ss.scope, ss.instrumentationLibrary) AS sc, unnest(ss.spans) AS sp
                       FROM s),
                 n AS (SELECT *, {sql_hex_id('sp.traceId')} AS trace_id, {sql_hex_id('sp.spanId')} AS span_id,
@@ -108,7 +117,7 @@ def read_traces(store, source, source_id: int, **opts) -> ReadResult:
                        {sql_enum('sp.kind', SPAN_KINDS, 'SPAN_KIND_', 'UNSPECIFIED')},
                        start_time, end_time, epoch_ns(end_time) - epoch_ns(start_time),
                        {sql_enum('sp.status.code', STATUS_CODES, 'STATUS_CODE_', 'UNSET')},
-                       nullif(sp.status.message, ''), {sql_attributes('sp.attributes')},
+                       nullif(sp.status.message, ''), {sql_attributes_text('sp.attributes', KV)},
                        resource_attributes, sc.name, sc.version, {source_id}
                 FROM {name}_sp WHERE problem IS NULL""")
             cursor.execute(f"""
@@ -147,12 +156,11 @@ def read_logs(store, source, source_id: int, **opts) -> ReadResult:
     def work(cursor, chunk, name: str) -> None:
         cursor.register(f"{name}_in", chunk)
         try:
-            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT line, text, "
-                           f"try(json_transform(text, '{LOGS_DOC}')) AS j FROM {name}_in")
-            _line_rejects(cursor, name, source, source_id, root, "resourceLogs")
+            _parse(cursor, name, LOGS_DOC, root)
+            _line_rejects(cursor, name, source, source_id, "resourceLogs")
             cursor.execute(f"""
                 CREATE OR REPLACE TEMP TABLE {name}_lr AS
-                WITH r AS (SELECT line, unnest({root}) AS rl FROM {name} WHERE j IS NOT NULL),
+                WITH r AS (SELECT line, unnest({root}) AS rl FROM {name} WHERE bad IS NULL),
                 s AS (SELECT line, rl.resource.attributes AS ra,
                              unnest(coalesce(rl.scopeLogs, rl.instrumentationLibraryLogs)) AS sl FROM r),
                 p AS (SELECT line, {SERVICE} AS service_name, {sql_attributes('ra')} AS resource_attributes,
