@@ -146,3 +146,17 @@ def test_permission_denied_names_the_path_and_the_policies(user):
             grant.read("secret/data/payments/db")
     text = str(err.value)
     assert "secret/data/payments/db" in text and "jitbench-oncall" in text and len(text.splitlines()) == 1
+
+
+def test_a_sealed_or_absent_vault_is_a_one_line_error():
+    from jitbench.access import connect
+    from jitbench.dev import DevOpenBao, free_port
+    from jitbench.errors import VaultSealed, VaultUnreachable
+    with DevOpenBao() as bao:
+        root = connect(bao.addr, bao.root_token)
+        root.sys.seal()
+        with pytest.raises(VaultSealed, match="sealed") as err:
+            Grant.open(root, incident="INC-10", reason="sealed", ttl="1m")
+        assert "bao operator unseal" in str(err.value) and len(str(err.value).splitlines()) == 1
+    with pytest.raises(VaultUnreachable, match="did not answer"):
+        Grant.open(connect(f"http://127.0.0.1:{free_port()}", "s.nothing"), incident="INC-10", reason="down", ttl="1m")
