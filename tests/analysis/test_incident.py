@@ -84,3 +84,27 @@ def test_worst_failing_traces_are_the_eu_west_checkouts(incident):
     assert len(worst) == 15 and (worst.errors == 2).all()
     slow = an.worst_traces(incident, window=INCIDENT, service="payment", limit=30)
     assert len(slow) == 30 and slow.duration_ms.iloc[0] > 900
+
+
+def test_compare_works_on_logs_too(incident):
+    ranked = an.compare(incident, baseline=BASELINE, window=INCIDENT, table="logs")
+    assert (ranked.key[0], ranked.value[0]) == ("severity", "ERROR")
+    assert ranked.selected[0] == 30 and ranked.baseline[0] == 0
+
+
+def test_analysis_is_pure_no_vault_no_files(tmp_path, monkeypatch, jitbench_home):
+    import subprocess
+    import sys
+    code = ("import sys, jitbench.analysis, jitbench.plots; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('hvac', 'requests')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "[]"
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    store = Store()
+    incident_scenario(store)
+    an.first_signals(store, INCIDENT)
+    an.new_log_templates(store, INCIDENT)
+    an.root_cause(store, an.worst_traces(store, "errors").trace_id[0])
+    assert list(work.iterdir()) == [] and not jitbench_home.exists()
