@@ -92,6 +92,19 @@ def _fingerprints(run_dir: Path) -> list[Fingerprints]:
     return found
 
 
+def _cell_label(ex) -> str:
+    """How the message names the failing cell: its number, In [n] and its first line of code."""
+    if ex.failed_cell is None:
+        return "before any cell ran"
+    from ..redact import apply_rules
+
+    source = ex.nb.cells[ex.failed_cell].source
+    first = apply_rules(next((line.strip() for line in source.splitlines() if line.strip()), ""))
+    first = first if len(first) <= 50 else first[:47] + "..."
+    count = f" (In [{ex.execution_count}])" if ex.execution_count else ""
+    return f"cell {ex.failed_cell}{count} `{first}`"
+
+
 def run(template: str | Path | Template, parameters: dict | None = None, *, params_file=None,
         out: str | Path = "postmortems", client=None, progress: bool = True, pii: bool = False,
         kernel_name: str | None = None, cell_timeout: float | None = None,
@@ -164,8 +177,7 @@ def run(template: str | Path | Template, parameters: dict | None = None, *, para
     if ex.outcome == "interrupted":
         raise KeyboardInterrupt
     if not ex.ok:
-        where = (f"cell {ex.failed_cell} (In [{ex.execution_count}])" if ex.execution_count
-                 else f"cell {ex.failed_cell}" if ex.failed_cell is not None else "before any cell ran")
+        where = _cell_label(ex)
         err = CellFailed(f"runbook {tpl.name} {ex.outcome} at {where}: {ex.error}; grant {grant.id} revoked; "
                          f"bundle written to {bundle}", hint="open report.html, the failure is marked at the top")
         err.result = result
