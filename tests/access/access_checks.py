@@ -5,14 +5,22 @@ import hvac
 import psycopg
 
 
-def can_login(pg, lease_or_user, password=None) -> bool:
-    """Whether a leased database user can open a new session right now."""
-    if password is None:
-        user, password = lease_or_user.secret("username"), lease_or_user.secret("password")
-    else:
-        user = lease_or_user
+class Creds:
+    """A leased user name and password whose repr hides both, so a failing assert prints no secret."""
+
+    def __init__(self, user: str, password: str):
+        self.user, self.password = user, password
+
+    def __repr__(self) -> str:
+        return "Creds(<hidden>)"
+
+
+def can_login(pg, creds) -> bool:
+    """Whether a leased database user (a Lease or Creds) can open a new session right now."""
+    if not isinstance(creds, Creds):
+        creds = Creds(creds.secret("username"), creds.secret("password"))
     try:
-        psycopg.connect(host=pg.host, port=pg.port, dbname="postgres", user=user, password=password,
+        psycopg.connect(host=pg.host, port=pg.port, dbname="postgres", user=creds.user, password=creds.password,
                         connect_timeout=3).close()
         return True
     except psycopg.OperationalError:

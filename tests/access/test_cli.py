@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from jitbench.access import journal, state
 from jitbench.cli import main
 
-from access_checks import can_login, db_leases
+from access_checks import Creds, can_login, db_leases
 
 
 @pytest.fixture
@@ -72,9 +72,11 @@ def test_exec_puts_credentials_in_the_environment_and_revokes_on_exit(cli, root,
     result = cli("access", "exec", "--incident", "INC-55", "--reason", "psql", "--ttl", "1m", "--database",
                  "readonly", "--", sys.executable, "-c", script, str(out_file), ok=False)
     assert result.exit_code == 3                                   # the command's own exit code
-    username, password = out_file.read_text().split()
-    assert username.startswith("v-") and not can_login(postgres, username, password)
-    assert password not in result.output
+    creds = Creds(*out_file.read_text().split())
+    assert creds.user.startswith("v-"), "not a Vault-made user"
+    assert not can_login(postgres, creds)
+    printed = creds.password in result.output
+    assert not printed, "the leased password was printed"
     (grant,) = state.list_grants()
     assert grant["state"] == "revoked"
 
@@ -99,8 +101,9 @@ def test_dev_vault_prints_working_exports_and_stops_on_ctrl_c(postgres, tmp_path
         assert set(exports) >= {"VAULT_ADDR", "VAULT_TOKEN", "PGHOST", "PGPORT"}, proc.stderr.read()
         client = hvac.Client(url=exports["VAULT_ADDR"], token=exports["VAULT_TOKEN"])
         assert "jitbench-oncall" in client.auth.token.lookup_self()["data"]["policies"]
-        creds = client.secrets.database.generate_credentials(name="readonly")["data"]
-        assert can_login(postgres, creds["username"], creds["password"])
+        data = client.secrets.database.generate_credentials(name="readonly")["data"]
+        creds = Creds(data["username"], data["password"])
+        assert can_login(postgres, creds)
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0

@@ -13,18 +13,18 @@ from jitbench import config
 from jitbench.access import Grant, journal, state
 from jitbench.errors import (GrantRevoked, JournalError, ParameterError, RoleMissing, WindowTooLong)
 
-from access_checks import can_login, db_leases, token_accessors
+from access_checks import Creds, can_login, db_leases, token_accessors
 
 
 def test_leased_credentials_log_in_and_stop_working_when_the_grant_is_revoked(user, postgres, root):
     grant = Grant.open(user, incident="INC-1", reason="checkout 5xx", ttl="5m")
     lease = grant.lease_database("readonly")
     assert can_login(postgres, lease)
-    username, password = lease.secret("username"), lease.secret("password")
+    creds = Creds(lease.secret("username"), lease.secret("password"))
     early = lease.connect(postgres.host, postgres.port)
     # a raw session jitbench does not know about: only the revocation statements can end it
     raw = psycopg.connect(host=postgres.host, port=postgres.port, dbname="postgres",
-                          user=username, password=password)
+                          user=creds.user, password=creds.password)
     assert raw.execute("select count(*) from pg_roles").fetchone()[0] > 0
     meta = root.auth.token.lookup_accessor(grant.accessor)["data"]["meta"]
     assert meta == {"incident": "INC-1", "reason": "checkout 5xx", "user": "access-tester", "tool": "jitbench"}
@@ -33,7 +33,7 @@ def test_leased_credentials_log_in_and_stop_working_when_the_grant_is_revoked(us
 
     assert grant.state == "revoked" and lease.state == "revoked"
     assert lease.lease_id not in db_leases(root)           # confirmed gone when revoke() returned
-    assert not can_login(postgres, username, password)
+    assert not can_login(postgres, creds)
     assert early.closed
     with pytest.raises(psycopg.OperationalError):
         raw.execute("select 1")

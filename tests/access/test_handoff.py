@@ -10,7 +10,7 @@ import pytest
 from jitbench.access import Grant, attach, journal, renew_grant, revoke_grant, state
 from jitbench.errors import AccessError, ConfigError, GrantRevoked
 
-from access_checks import can_login, db_leases
+from access_checks import Creds, can_login, db_leases
 
 KERNEL = """
 import json, sys
@@ -36,7 +36,8 @@ def test_a_child_process_attaches_through_the_env_and_takes_leases_under_the_gra
     taken = json.loads(creds.read_text())
     assert json.loads(after.read_text())["state"] == "active"       # the grant stays the runner's
     assert taken["lease_id"] not in db_leases(root)                  # the kernel's own lease is gone
-    assert not can_login(postgres, taken["user"], taken["password"])
+    creds = Creds(taken.pop("user"), taken.pop("password"))
+    assert not can_login(postgres, creds)
     assert grant.state == "active" and grant.lease_database("readonly").state == "active"
     assert taken["lease_id"] in {rec["lease_id"] for rec in state.read_grant(grant.id)["leases"]}
     assert "attach" in [e["event"] for e in journal.read(grant.id)]

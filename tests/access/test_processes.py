@@ -14,7 +14,7 @@ import pytest
 
 from jitbench.access import state
 
-from access_checks import can_login, db_leases
+from access_checks import Creds, can_login, db_leases
 
 HOLDER = Path(__file__).with_name("holder.py")
 
@@ -29,31 +29,32 @@ def start_holder(dev, tmp_path, ttl: str, keeper: bool = False):
     if line.strip() != "ready":
         proc.kill()
         pytest.fail(f"holder did not start: {proc.stderr.read()[-2000:]}")
-    return proc, json.loads(out.read_text())
+    held = json.loads(out.read_text())
+    return proc, held, Creds(held.pop("username"), held.pop("password"))
 
 
 @pytest.mark.slow
 def test_sigkilled_holder_its_credentials_stop_working_after_the_grant_ttl(dev, postgres, tmp_path, root):
-    proc, held = start_holder(dev, tmp_path, ttl="6s")
-    assert can_login(postgres, held["username"], held["password"])
+    proc, held, creds = start_holder(dev, tmp_path, ttl="6s")
+    assert can_login(postgres, creds)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     expires = datetime.fromisoformat(held["expires"])
     deadline = time.monotonic() + (expires - datetime.now(timezone.utc)).total_seconds() + 20
-    while time.monotonic() < deadline and can_login(postgres, held["username"], held["password"]):
+    while time.monotonic() < deadline and can_login(postgres, creds):
         time.sleep(0.5)
-    assert not can_login(postgres, held["username"], held["password"])
+    assert not can_login(postgres, creds)
     assert held["lease_id"] not in db_leases(root)
 
 
 def test_sigterm_revokes_the_grant_at_once(dev, postgres, tmp_path, root):
-    proc, held = start_holder(dev, tmp_path, ttl="5m", keeper=True)
-    assert can_login(postgres, held["username"], held["password"])
+    proc, held, creds = start_holder(dev, tmp_path, ttl="5m", keeper=True)
+    assert can_login(postgres, creds)
     proc.send_signal(signal.SIGTERM)
     proc.wait(20)
     assert state.read_grant(held["grant_id"])["state"] == "revoked"
     assert held["lease_id"] not in db_leases(root)
-    assert not can_login(postgres, held["username"], held["password"])
+    assert not can_login(postgres, creds)
 
 
 EXITING = """
