@@ -115,8 +115,12 @@ def drop_grant_widget_state(nb: Any) -> Any:
         return nb
     states = widgets[WIDGET_STATE].get("state", {})
     marker = f"{GrantWidget.__module__}.{GrantWidget.__name__}"
-    for model_id in [m for m, s in states.items() if s.get("state", {}).get("_anywidget_id") == marker]:
-        del states[model_id]
+    ours = [m for m, s in states.items() if s.get("state", {}).get("_anywidget_id") == marker]
+    # each widget also saved the models it points to (its Layout): they go with it
+    owned = {value[len("IPY_MODEL_"):] for m in ours for value in states[m].get("state", {}).values()
+             if isinstance(value, str) and value.startswith("IPY_MODEL_")}
+    for model_id in set(ours) | owned:
+        states.pop(model_id, None)
     if not states:
         del nb["metadata"]["widgets"]
     return nb

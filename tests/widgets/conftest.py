@@ -1,10 +1,32 @@
-"""Small duck-typed stand-ins for the access layer's Grant and Keeper (unit tests only)."""
+"""Duck-typed stand-ins for the access layer's Grant and Keeper (unit tests), and real OpenBao clients."""
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta, timezone
 
+import hvac
 import pytest
+
+from jitbench.access import connect, login_userpass
+from jitbench.access.setup import configure_dev
+
+
+@pytest.fixture(scope="session")
+def widget_vault(openbao, postgres):
+    """OpenBao configured for jitbench (database engine on the test PostgreSQL) with a user of our own."""
+    root = hvac.Client(url=openbao.addr, token=openbao.root_token)
+    return configure_dev(root, postgres, user="widget-tester", token_role="widget-gateway")
+
+
+@pytest.fixture
+def root(openbao, widget_vault):
+    return hvac.Client(url=openbao.addr, token=openbao.root_token)
+
+
+@pytest.fixture
+def user(widget_vault):
+    """A userpass login with the jitbench on-call policy: grants are its child tokens."""
+    return login_userpass(connect(widget_vault.addr), widget_vault.user, widget_vault.password)
 
 
 class FakeLease:

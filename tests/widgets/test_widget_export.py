@@ -60,7 +60,35 @@ def test_html_export_shows_fallback_and_no_secret(monkeypatch, tmp_path):
     assert "jitbench grant INC-42" in html
     assert "access expires <b>2031-01-02 03:04:05 UTC</b>" in html
     assert "state <b>active</b>" in html
+    # nothing left for a widget manager: no saved state, no loader fetched from a CDN
+    assert "widget-state+json" not in html and "unpkg.com" not in html
 
     saved = json.dumps(nb)
     for value in (token, password):
         assert value not in html and value not in saved
+
+
+ATTACH_CELL = "from jitbench.access import attach\ngrant = attach()   # JITBENCH_GRANT from the environment\ngrant"
+
+
+def test_html_export_of_a_real_grant_holds_no_leased_value(user, monkeypatch, tmp_path):
+    """A real grant (OpenBao) with a database lease, attached in the kernel as a runbook does."""
+    from jitbench.access import Grant, held_secrets
+
+    grant = Grant.open(user, incident="INC-43", reason="export of a real grant", ttl="2m", origin="cli")
+    try:
+        lease = grant.lease_database("readonly")
+        monkeypatch.setenv("JITBENCH_GRANT", grant.id)
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ATTACH_CELL)])
+        NotebookClient(nb, timeout=60, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        (output,) = nb.cells[0].outputs
+        assert output.output_type == "execute_result", output
+        html, _ = HTMLExporter().from_notebook_node(drop_grant_widget_state(nb))
+        assert "jitbench grant INC-43" in html and "access expires <b>" in html
+        written = html + json.dumps(nb)
+        values = set(held_secrets()) | {grant._token, *lease.secrets().values()}
+        assert grant._token in held_secrets() and len(values) >= 3
+        assert [v for v in values if v in written] == []
+    finally:
+        grant.close()

@@ -114,13 +114,14 @@ def test_fallback_escapes_html(fake_grant):
 
 
 def test_drop_grant_widget_state_keeps_other_widgets():
-    ours = {"state": {"_anywidget_id": "jitbench.widgets.grant.GrantWidget"}}
+    ours = {"state": {"_anywidget_id": "jitbench.widgets.grant.GrantWidget", "layout": "IPY_MODEL_l"}}
+    layout = {"state": {"_model_name": "LayoutModel"}}
     other = {"state": {"_model_name": "IntSliderModel"}}
     nb = {"metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {
-        "state": {"a": ours, "b": other}}}}}
+        "state": {"a": ours, "l": layout, "b": other}}}}}
     drop_grant_widget_state(nb)
     assert list(nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]) == ["b"]
-    nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"] = {"a": ours}
+    nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"] = {"a": ours, "l": layout}
     assert "widgets" not in drop_grant_widget_state(nb)["metadata"]
 
 

@@ -10,28 +10,11 @@ import json
 import hvac
 import pytest
 
-from jitbench.access import Grant, Keeper, connect, login_userpass
-from jitbench.access.setup import configure_dev
+from jitbench.access import Grant, Keeper
 from jitbench.widgets import grant_widget
 from jitbench.widgets.fallback import WIDGET_VIEW
 
 pytestmark = [pytest.mark.vault, pytest.mark.postgres]
-
-
-@pytest.fixture(scope="module")
-def dev(openbao, postgres):
-    root = hvac.Client(url=openbao.addr, token=openbao.root_token)
-    return configure_dev(root, postgres, user="widget-tester", token_role="widget-gateway")
-
-
-@pytest.fixture
-def root(openbao, dev):
-    return hvac.Client(url=openbao.addr, token=openbao.root_token)
-
-
-@pytest.fixture
-def user(dev):
-    return login_userpass(connect(dev.addr), dev.user, dev.password)
 
 
 def click(widget, action):
