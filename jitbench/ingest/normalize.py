@@ -195,5 +195,5 @@ def sql_attributes_text(col: str, kv_type: str) -> str:
     simple = (f"starts_with({text}, '[{{\"key\":\"') AND ends_with({text}, '}}}}]') "
               f"AND NOT contains({text}, 'Value\":{{') AND NOT contains({text}, '\"value\":{{}}')")
     return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {text} = '[]' THEN '{{}}' "
-            f"WHEN {simple} THEN '{{' || substr({fast}, 9, length({fast}) - 11) || '}}' "
+            f"WHEN {simple} THEN '{{' || ({fast})[9:-4] || '}}' "
             f"ELSE {sql_attributes(f'json_transform({col}, {chr(39)}{kv_type}{chr(39)})')} END")
