@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import hvac
 
 from .. import config
-from ..errors import (AccessError, GrantExpired, GrantRevoked, JournalError, LeaseOutlivesGrant, ParameterError,
+from ..errors import (AccessError, AuthenticationError, GrantExpired, GrantRevoked, JournalError, LeaseOutlivesGrant, ParameterError,
                       PermissionDenied, RoleMissing, WindowTooLong)
 from . import journal, state
 from .client import child_client, vault_errors
@@ -89,6 +89,9 @@ class Grant:
         if max_seconds < seconds:
             raise ParameterError(f"max_ttl ({human(max_seconds)}) is shorter than ttl ({human(seconds)})",
                                  hint="make max_ttl at least as long as ttl")
+        if not client.token:
+            raise AuthenticationError(f"no Vault token to open a grant on {client.url} with",
+                                      hint="set VAULT_TOKEN, run `bao login`, or log in with login_userpass/approle/jwt")
         journal.ensure_writable()
         info = parent_info(client)
         parent_ttl = (info["expires"] - now()).total_seconds() if info["expires"] else 0

@@ -132,3 +132,10 @@ def test_a_lease_shows_no_value_and_refuses_pickling():
     assert "p4ss-w0rd-xyz" not in lease.dsn("db", 5432, "x").split("@")[1]
     with pytest.raises(ParameterError, match="no value 'token'"):
         lease.secret("token")
+
+
+def test_no_token_at_all_is_said_before_any_call():
+    from jitbench.access import Grant
+    from jitbench.errors import AuthenticationError
+    with pytest.raises(AuthenticationError, match="no Vault token"):
+        Grant.open(connect("http://127.0.0.1:1"), incident="INC-1", reason="r", ttl="1m")
