@@ -160,3 +160,13 @@ def test_a_sealed_or_absent_vault_is_a_one_line_error():
         assert "bao operator unseal" in str(err.value) and len(str(err.value).splitlines()) == 1
     with pytest.raises(VaultUnreachable, match="did not answer"):
         Grant.open(connect(f"http://127.0.0.1:{free_port()}", "s.nothing"), incident="INC-10", reason="down", ttl="1m")
+
+
+def test_a_generic_read_of_a_leased_path_is_revoked_with_the_grant(user, root):
+    grant = Grant.open(user, incident="INC-11", reason="generic", ttl="1m")
+    lease = grant.read("database/creds/readonly")     # how cloud engines (AWS STS...) are reached
+    assert lease.kind == "generic" and lease.revocable_early and not lease.static
+    assert lease.lease_id in db_leases(root) and lease.expires <= grant.expires
+    assert set(lease.secrets()) == {"username", "password"}
+    grant.revoke()
+    assert lease.lease_id not in db_leases(root)
