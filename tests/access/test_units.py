@@ -139,3 +139,31 @@ def test_no_token_at_all_is_said_before_any_call():
     from jitbench.errors import AuthenticationError
     with pytest.raises(AuthenticationError, match="no Vault token"):
         Grant.open(connect("http://127.0.0.1:1"), incident="INC-1", reason="r", ttl="1m")
+
+
+class _FakeSys:
+    def __init__(self, gone_after: int | None):
+        self.calls, self.gone_after = 0, gone_after
+
+    def read_lease(self, lease_id):
+        self.calls += 1
+        if self.gone_after is not None and self.calls > self.gone_after:
+            raise hx.InvalidRequest("invalid lease", errors=["invalid lease"])
+        return {"data": {"id": lease_id}}
+
+
+class _FakeClient:
+    url = "http://fake"
+
+    def __init__(self, gone_after):
+        self.sys = _FakeSys(gone_after)
+
+
+def test_revocation_is_reported_only_once_lookups_fail():
+    from jitbench.access.revocation import confirm_gone
+    from jitbench.errors import RevocationUnconfirmed
+    client = _FakeClient(gone_after=3)
+    confirm_gone(client, ["database/creds/ro/a"], wait=5)
+    assert client.sys.calls == 4                       # kept asking until Vault said the lease is gone
+    with pytest.raises(RevocationUnconfirmed, match="1 lease\\(s\\) still exist"):
+        confirm_gone(_FakeClient(gone_after=None), ["database/creds/ro/b"], wait=0.2)
