@@ -161,7 +161,16 @@ def list_public(verify_with_vault: bool = True) -> list[dict]:
     """All grants as the browser may see them, soonest expiry first."""
     grants = [verify(g) if verify_with_vault else dict(g, state=effective_state(g)) for g in local_grants()]
     grants.sort(key=lambda g: (g.get("state") != "active", g.get("expires") or ""))
-    return [public_view(g) for g in grants]
+    return [public_view(_leases_follow(g)) for g in grants]
+
+
+def _leases_follow(grant: dict) -> dict:
+    # Vault revokes a grant's leases with it: a lease still "active" under a dead grant is not
+    if grant.get("state") in ("revoked", "expired"):
+        leases = [dict(lease, state=grant["state"]) if lease.get("state", "active") == "active" else lease
+                  for lease in grant.get("leases") or [] if isinstance(lease, dict)]
+        grant = dict(grant, leases=leases)
+    return grant
 
 
 def find(grant_id: str) -> dict:

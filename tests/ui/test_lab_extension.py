@@ -10,6 +10,7 @@ hidden, and "New investigation" in the launcher creates and opens a notebook.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -60,6 +61,14 @@ def test_countdown_panel_and_revoke(jupyterlab, lab_home, lab_page, openbao, vau
     assert panel.locator(f".jp-jitbench-grant[data-grant-id='{short.id}']").is_visible()
     page.screenshot(path=str(ARTIFACTS / "grants-panel.png"))
 
+    # renew from the panel: Vault extends the token
+    ttl_before = root.auth.token.lookup_accessor(long.accessor)["data"]["ttl"]
+    card.locator(".jp-jitbench-renew").click()
+    deadline = time.monotonic() + 30
+    while root.auth.token.lookup_accessor(long.accessor)["data"]["ttl"] <= ttl_before + 60:
+        assert time.monotonic() < deadline, "Renew in the panel did not extend the grant in Vault"
+        time.sleep(0.2)
+
     # revoke from the panel: Vault no longer knows the token, and the database lease is gone
     card.locator(".jp-jitbench-revoke").click()
     page.wait_for_selector(f"#jitbench-grants-panel .jp-jitbench-grant[data-grant-id='{long.id}']"
@@ -78,10 +87,15 @@ def test_countdown_panel_and_revoke(jupyterlab, lab_home, lab_page, openbao, vau
     expired_at = datetime.now(timezone.utc) - timedelta(seconds=5)
     access.state.write_grant({"id": "g-expired", "accessor": "gone", "incident": "INC-9", "reason": "old",
                               "issued": (expired_at - timedelta(minutes=5)).isoformat(),
-                              "expires": expired_at.isoformat(), "state": "active", "leases": []})
+                              "expires": expired_at.isoformat(), "state": "active", "leases": [
+                                  {"lease_id": "identity/oidc/token/gateway", "kind": "identity-token",
+                                   "role": "gateway", "revocable_early": False, "state": "active"}]})
     page.wait_for_function("document.querySelector('#jitbench-status')?.dataset.grantId === 'g-expired'",
                            timeout=30_000)
     assert status.get_attribute("data-urgency") == "expired" and "expired" in status.inner_text()
+    expired_card = panel.locator(".jp-jitbench-grant[data-grant-id='g-expired']")
+    assert "cannot be revoked early" in expired_card.inner_text()
+    assert expired_card.locator(".jp-jitbench-countdown").get_attribute("data-urgency") == "expired"
     page.screenshot(path=str(ARTIFACTS / "statusbar-expired.png"))
 
     held = access.held_secrets()
