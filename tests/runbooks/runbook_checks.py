@@ -73,3 +73,41 @@ def assert_absent(values, text: str, where: str) -> None:
     """Fail without printing any value: test output must not carry secrets either."""
     found = [i for i, v in enumerate(values) if v and v in text]
     assert not found, f"{len(found)} held value(s) found in {where} (indexes {found})"
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def render_offline(html_path: Path) -> dict:
+    """Open a report in headless Chromium with every network request refused; count drawn figures.
+
+    Returns ``{"figures": n, "svg": n, "blocked": [urls], "errors": [page errors]}``.
+    Fails (never skips) when Chromium is missing.
+    """
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's chromium"
+    blocked, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+
+            def route(r):
+                if r.request.url.startswith("file://"):
+                    return r.continue_()
+                blocked.append(r.request.url)
+                return r.abort()
+
+            page.route("**/*", route)
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            page.goto(html_path.resolve().as_uri(), wait_until="load")
+            figures = page.locator(".jitbench-figure").count()
+            if figures:
+                page.wait_for_function(
+                    "n => document.querySelectorAll('.jitbench-figure .main-svg').length >= n", arg=figures,
+                    timeout=30000)
+            drawn = page.evaluate("document.querySelectorAll('.jitbench-figure .main-svg').length")
+        finally:
+            browser.close()
+    return {"figures": figures, "svg": drawn, "blocked": blocked, "errors": errors}

@@ -83,6 +83,13 @@ def test_telemetry_templates(template, incident, tmp_path, vault_user):
     assert result.bundle.parent.name == "INC-7" and result.bundle.name.startswith(template + "-")
     assert manifest["evidence"], "evidence extracts missing"
     assert "evidence/spans.parquet" in manifest["evidence"]
+    if template == "latency-spike":
+        # the report opens offline in a real browser and draws every figure
+        from runbook_checks import render_offline
+        seen = render_offline(result.bundle / "report.html")
+        assert seen["figures"] == manifest["report"]["figures"] >= 2
+        assert seen["svg"] >= seen["figures"]
+        assert seen["blocked"] == [] and seen["errors"] == []
 
 
 def test_database_check_template(incident, tmp_path, vault_user, root_client, postgres):
