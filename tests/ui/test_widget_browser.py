@@ -4,8 +4,9 @@
    kernel is busy the countdown keeps changing, and the grant moved to expire 4 s
    into the sleep turns amber then red in the browser alone. The browser's clock
    is an hour fast: the countdown follows the kernel's clock all the same.
-2. A real grant (OpenBao) as a cell's last expression: clicking Revoke in the
-   widget revokes the grant token in Vault.
+2. Real grants (OpenBao) as a cell's last expression: clicking Revoke in the
+   widget revokes the grant token in Vault; a grant revoked from outside turns
+   red through the keeper's background thread.
 Screenshots go to test-artifacts/ui/.
 """
 from __future__ import annotations
@@ -129,6 +130,14 @@ keeper = Keeper(grant, interval=2).start()
 grant
 '''
 
+# Revoked from outside (an operator with the bao CLI): the keeper's thread sees it
+# and the widget turns red without any cell running.
+WATCHED_GRANT_CELL = '''
+other = Grant.open(connect(), incident="INC-OUTSIDE", reason="revoked by an operator", ttl="5m")
+other_keeper = Keeper(other, interval=1).start()
+other
+'''
+
 
 def alive(openbao, accessor: str) -> bool:
     try:
@@ -142,7 +151,7 @@ def alive(openbao, accessor: str) -> bool:
 def test_revoke_button_revokes_the_real_grant_in_vault(jupyterlab, lab_home, browser, openbao):
     from playwright.sync_api import expect
 
-    name = write_notebook(jupyterlab.root_dir, "widget-revoke.ipynb", REAL_GRANT_CELL)
+    name = write_notebook(jupyterlab.root_dir, "widget-revoke.ipynb", REAL_GRANT_CELL, WATCHED_GRANT_CELL)
     page = open_lab_page(jupyterlab, browser, name)
     try:
         wait_for_kernel(page)
@@ -150,10 +159,22 @@ def test_revoke_button_revokes_the_real_grant_in_vault(jupyterlab, lab_home, bro
         card = page.locator(".jitbench-grant", has_text="INC-WIDGET")
         card.wait_for(timeout=90_000)
         expect(card.locator(".jitbench-countdown")).to_have_text(re.compile(r"^[45]:\d\d left$"))
-        # the kernel's grant, found through the local state the lab shares (ids, no secrets)
-        (record,) = [json.loads(p.read_text()) for p in (lab_home / "grants").glob("g-*.json")
-                     if json.loads(p.read_text())["incident"] == "INC-WIDGET"]
+        page.wait_for_function("document.querySelectorAll('.jp-InputPrompt')[0].textContent.includes('[1]')",
+                               timeout=30_000)
+        page.evaluate(RUN_CELL, 1)
+        other = page.locator(".jitbench-grant", has_text="INC-OUTSIDE")
+        other.wait_for(timeout=60_000)
+        # the kernel's grants, found through the local state the lab shares (ids, no secrets)
+        records = {rec["incident"]: rec for rec in
+                   (json.loads(p.read_text()) for p in (lab_home / "grants").glob("g-*.json"))}
+        record = records["INC-WIDGET"]
         assert alive(openbao, record["accessor"])
+
+        hvac.Client(url=openbao.addr, token=openbao.root_token).auth.token.revoke_accessor(
+            records["INC-OUTSIDE"]["accessor"])
+        expect(other).to_have_attribute("data-state", "revoked", timeout=30_000)
+        expect(other.locator(".jitbench-grant-status")).to_contain_text("revoked outside jitbench")
+        expect(card).to_have_attribute("data-state", "active")
 
         card.locator(".jitbench-revoke").click()
         expect(card).to_have_attribute("data-state", "revoked", timeout=30_000)
