@@ -170,7 +170,10 @@ def test_directory_with_a_stranger_file(store, tmp_path):
     assert (summary.rows, summary.rejects) == (1, 2)
 
 
-def test_a_failing_reader_leaves_the_store_as_it_was(store, tmp_path):
+def test_a_failing_reader_leaves_the_store_as_it_was(store, tmp_path, monkeypatch):
+    from jitbench.ingest import registry
+    registry.formats()  # builtins in, then a private copy so the test reader does not outlive the test
+    monkeypatch.setattr(registry, "_READERS", dict(registry._READERS))
     from jitbench.ingest import Reader, register
 
     def explode(store_, source, source_id, **opts):
