@@ -193,7 +193,7 @@ garbage = st.one_of(st.binary(min_size=1, max_size=60).filter(lambda b: b"\n" no
                     st.just(b'[1, 2, 3]'), st.just(b'"just a string"'), st.just(b'{"resourceLogs": []}'))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(st.integers(0, 4), garbage), min_size=1, max_size=12))
 def test_property_rows_and_rejects_add_up(tmp_path, items):
     """Any mix of good lines (n spans each) and garbage: rows = good spans, rejects = garbage lines."""
