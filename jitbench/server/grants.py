@@ -104,7 +104,7 @@ def effective_state(grant: dict, now: datetime | None = None) -> str:
     return state
 
 
-def lookup_in_vault(grant: dict) -> dict | None:
+def lookup_in_vault(grant: dict, clients: dict | None = None) -> dict | None:
     """Ask Vault about the grant's token by accessor, with the user's token (``VAULT_TOKEN``...).
 
     Returns ``{"expires": iso}`` when Vault knows the token, ``None`` when Vault
@@ -116,7 +116,11 @@ def lookup_in_vault(grant: dict) -> dict | None:
 
     from ..access.client import connect, vault_errors
 
-    client = connect(grant.get("vault_addr"))
+    clients = {} if clients is None else clients
+    addr = grant.get("vault_addr")
+    if addr not in clients:  # one client (one kept-alive HTTP session) per Vault for a whole listing
+        clients[addr] = connect(addr)
+    client = clients[addr]
     try:
         with vault_errors("auth/token/lookup-accessor", client):
             data = client.auth.token.lookup_accessor(grant["accessor"])["data"]
@@ -128,7 +132,7 @@ def lookup_in_vault(grant: dict) -> dict | None:
     return {"expires": expires.isoformat(timespec="seconds").replace("+00:00", "Z")}
 
 
-def verify(grant: dict) -> dict:
+def verify(grant: dict, clients: dict | None = None) -> dict:
     """Check an active grant against Vault when the access layer and Vault are reachable.
 
     Adds ``verified`` (True: Vault knows the token; False: Vault says it is gone;
@@ -143,7 +147,7 @@ def verify(grant: dict) -> dict:
         return grant
     lookup = getattr(access, "lookup_grant", None)
     try:
-        found = lookup(grant["id"]) if lookup else lookup_in_vault(grant)
+        found = lookup(grant["id"]) if lookup else lookup_in_vault(grant, clients)
     except JitbenchError:
         grant["verified"] = None  # Vault unreachable or no user token: show the local state, unverified
         return grant
@@ -159,7 +163,9 @@ def verify(grant: dict) -> dict:
 
 def list_public(verify_with_vault: bool = True) -> list[dict]:
     """All grants as the browser may see them, soonest expiry first."""
-    grants = [verify(g) if verify_with_vault else dict(g, state=effective_state(g)) for g in local_grants()]
+    clients: dict = {}
+    grants = [verify(g, clients) if verify_with_vault else dict(g, state=effective_state(g))
+              for g in local_grants()]
     grants.sort(key=lambda g: (g.get("state") != "active", g.get("expires") or ""))
     return [public_view(_leases_follow(g)) for g in grants]
 
