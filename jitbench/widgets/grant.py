@@ -102,16 +102,15 @@ class GrantWidget(anywidget.AnyWidget):
         near = config.near_expiry_seconds() if near_expiry_seconds is None else near_expiry_seconds
         super().__init__(near_expiry_seconds=float(near))
         self._grant = grant
-        self._keeper = keeper if keeper is not None else getattr(grant, "keeper", None)
+        self._keeper: Any = None
         # Keeper events arrive on the keeper's thread while buttons arrive on
         # the kernel's: one lock keeps a refresh from interleaving with another.
+        # It is never held while Vault is called, so neither side waits on it.
         self._lock = threading.RLock()
         self._unsubscribe: Callable[[], Any] | None = None
         self.refresh()
         self.on_msg(self._on_frontend_message)
-        keeper, self._keeper = self._keeper, None
-        if keeper is not None:
-            self.watch(keeper)
+        self.watch(keeper if keeper is not None else getattr(grant, "keeper", None))
 
     @property
     def grant(self) -> Any:
@@ -206,36 +205,35 @@ class GrantWidget(anywidget.AnyWidget):
             self.revoke()
 
     def _run(self, action: str, call: Callable[[], Any]) -> None:
-        with self._lock:
-            self.pending = action
-            before = self.expires
-            failure = None
-            try:
-                call()
-            except JitbenchError as err:
-                # jitbench errors are one line and secret-free by contract.
-                failure = f"{action} failed: {err}"
-            except Exception as err:  # noqa: BLE001 - a button must never raise into the comm
-                # A foreign message may quote a request; only its type is safe to show.
-                failure = f"{action} failed ({type(err).__name__})"
-            finally:
-                self.pending = ""
+        before = self.expires
+        self.pending = action
+        failure = None
+        try:
+            call()
+        except JitbenchError as err:
+            # jitbench errors are one line and secret-free by contract.
+            failure = f"{action} failed: {err}"
+        except Exception as err:  # noqa: BLE001 - a button must never raise into the comm
+            # A foreign message may quote a request; only its type is safe to show.
+            failure = f"{action} failed ({type(err).__name__})"
+        with self._lock, self.hold_sync():
+            self.pending = ""
             self.refresh()
-            if failure:
-                self.status = failure
-            elif action == "renew" and self.expires <= before:
-                # Vault extends a grant only inside its max_ttl; more time is a new grant
-                limit = _field(self._grant, "max_expires")
-                until = f" ({_utc_text(epoch_ms(limit))})" if limit else ""
-                self.status = f"leases renewed; the grant is at the end of its window{until}: request a new grant"
-            elif action == "renew":
-                self.status = f"renewed, expires {self._expiry_text()}"
-            elif self.state == "active":
-                # an attached grant (runbook, CLI) belongs to the process that opened it
-                self.status = (f"revoked the leases taken here; the grant belongs to its opener "
-                               f"(jitbench access revoke {self.grant_id})")
-            else:
-                self.status = "revoked; leases confirmed gone"
+            self.status = failure or self._outcome(action, before)
+
+    def _outcome(self, action: str, expires_before: float) -> str:
+        if action == "renew" and self.expires <= expires_before:
+            # Vault extends a grant only inside its max_ttl; more time is a new grant
+            limit = _field(self._grant, "max_expires")
+            until = f" ({_utc_text(epoch_ms(limit))})" if limit else ""
+            return f"leases renewed; the grant is at the end of its window{until}: request a new grant"
+        if action == "renew":
+            return f"renewed, expires {self._expiry_text()}"
+        if self.state == "active":
+            # an attached grant (runbook, CLI) belongs to the process that opened it
+            return ("revoked the leases taken here; the grant belongs to its opener "
+                    f"(jitbench access revoke {self.grant_id})")
+        return "revoked; leases confirmed gone"
 
     def _expiry_text(self) -> str:
         return _utc_text(self.expires)
