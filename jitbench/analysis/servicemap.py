@@ -35,18 +35,19 @@ def service_map(store, window=None) -> pd.DataFrame:
         WITH s AS MATERIALIZED (
             SELECT hash(trace_id, span_id) AS id, hash(trace_id, parent_span_id) AS pid,
                    parent_span_id IS NOT NULL AS has_parent, coalesce(service_name, 'unknown') AS service,
-                   kind, start_time, duration_ns, status_code, attributes FROM spans),
+                   kind, start_time, duration_ns, status_code FROM spans),
         calls AS (
             SELECT p.service AS caller, c.service AS callee, 'service' AS callee_kind, c.duration_ns, c.status_code
             FROM s c JOIN s p ON c.pid = p.id
             WHERE c.has_parent AND {win} AND p.service <> c.service
             UNION ALL
-            SELECT c.service, {_PEER} AS peer, 'external', c.duration_ns, c.status_code
-            FROM (SELECT * FROM s c WHERE {win} AND kind IN ('CLIENT', 'PRODUCER')) c
+            SELECT coalesce(c.service_name, 'unknown'), {_PEER} AS peer, 'external', c.duration_ns, c.status_code
+            FROM (SELECT *, hash(trace_id, span_id) AS id FROM spans c
+                  WHERE {win} AND kind IN ('CLIENT', 'PRODUCER')) c
             -- not a leaf if something ran under it, or if it is the client half of a shared Zipkin id
             ANTI JOIN (SELECT pid AS k FROM s WHERE has_parent
                        UNION ALL SELECT id FROM s WHERE kind IN ('SERVER', 'CONSUMER')) k ON k.k = c.id
-            WHERE peer IS NOT NULL AND peer <> c.service
+            WHERE peer IS NOT NULL AND peer <> coalesce(c.service_name, 'unknown')
         )
         SELECT caller, callee, count(*) AS calls,
                count(*) FILTER (WHERE status_code = 'ERROR') AS errors,
