@@ -41,6 +41,7 @@ function render({ model, el: host }) {
   const head = el("div", "jitbench-grant-head");
   const incident = el("span", "jitbench-grant-incident");
   const countdown = el("span", "jitbench-countdown");
+  countdown.setAttribute("role", "timer");
   head.append(incident, countdown);
 
   const reason = el("div", "jitbench-grant-reason");
@@ -54,6 +55,7 @@ function render({ model, el: host }) {
   revoke.type = "button";
   actions.append(renew, revoke);
   const status = el("div", "jitbench-grant-status");
+  status.setAttribute("role", "status"); // screen readers announce renew/revoke outcomes
 
   root.append(head, reason, expiry, leases, actions, status);
   host.appendChild(root);
