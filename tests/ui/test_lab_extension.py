@@ -118,10 +118,10 @@ def test_new_investigation_from_the_launcher(jupyterlab, lab_home, lab_page):
 
 def test_polling_pauses_while_the_tab_is_hidden(jupyterlab, lab_home, lab_page):
     page = lab_page
+    with page.expect_request(lambda r: "/jitbench/grants" in r.url, timeout=15_000):
+        pass  # the extension polls /jitbench/grants while the tab is visible
     calls: list[str] = []
     page.on("request", lambda r: calls.append(r.url) if "/jitbench/grants" in r.url else None)
-    page.wait_for_timeout(6000)
-    assert calls, "the extension polls /jitbench/grants while visible"
     page.evaluate("""() => {
         Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
         Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
@@ -129,7 +129,7 @@ def test_polling_pauses_while_the_tab_is_hidden(jupyterlab, lab_home, lab_page):
     }""")
     page.wait_for_timeout(1000)
     calls.clear()
-    page.wait_for_timeout(11_000)
+    page.wait_for_timeout(8_000)  # more than one 5 s polling interval
     page.evaluate("""() => {
         delete document.hidden; delete document.visibilityState;
         document.dispatchEvent(new Event('visibilitychange'));
