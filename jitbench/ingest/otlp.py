@@ -13,7 +13,6 @@ and the pre-1.0 ``instrumentationLibrarySpans`` name.
 """
 from __future__ import annotations
 
-import json
 
 from .jsonchunks import run_chunks
 from .normalize import (SPAN_KINDS, STATUS_CODES, sql_attributes, sql_attributes_text, sql_enum,
@@ -204,5 +203,3 @@ register(Reader("otlp-traces", "spans", sniff_traces, read_traces,
                 "OTLP JSON traces: request documents or collector file-exporter lines"))
 register(Reader("otlp-logs", "logs", sniff_logs, read_logs,
                 "OTLP JSON logs: request documents or collector file-exporter lines"))
-
-__all__ = ["read_traces", "read_logs", "json"]

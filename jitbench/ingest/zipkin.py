@@ -91,5 +91,3 @@ def sniff_zipkin(head: bytes) -> int:
 
 
 register(Reader("zipkin", "spans", sniff_zipkin, read_zipkin, "Zipkin v2 JSON span arrays"))
-
-__all__ = ["read_zipkin", "span_rows", "json"]
