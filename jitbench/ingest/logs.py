@@ -32,6 +32,7 @@ LOG_COLUMNS = ("time", "observed_time", "severity_text", "severity_number", "ser
                "trace_id", "span_id", "attributes", "resource_attributes")
 
 RAW_CUT = 2000  # characters of a rejected record kept in `rejects.raw`
+BULK_BYTES = 8 << 20  # JSON-lines files from this size on are read by DuckDB (bulk_logs)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,10 @@ def to_unix_ns(value) -> int | None:
         ns = int(frac[:9].ljust(9, "0")) if frac else 0
         return (secs + int(s or 0) - _offset_seconds(tz)) * 1_000_000_000 + ns
     if isinstance(value, float):  # through its shortest text, so 1795960920.25 s is exact
-        return to_unix_ns(repr(value)) if value >= 0 and "e" not in repr(value) else _epoch_ns(value)
+        text = repr(value)
+        if text in ("inf", "-inf", "nan"):
+            raise ValueError(f"time {text} is not a timestamp")
+        return _epoch_ns(value, text) if "e" not in text else _epoch_ns(value)
     if isinstance(value, int):
         return _epoch_ns(value)
     raise ValueError(f"time of type {type(value).__name__} is not a timestamp")
@@ -113,9 +117,13 @@ def _epoch_ns(number, text: str | None = None) -> int:
     for limit, per_unit in ((1e11, 1_000_000_000), (1e14, 1_000_000), (1e17, 1_000), (1e20, 1)):
         if magnitude < limit:
             if text is not None:
-                return int(Decimal(text) * per_unit)
-            return number * per_unit if isinstance(number, int) else int(round(number * per_unit))
-    raise ValueError(f"time {number!r} is too large to be a timestamp")
+                ns = int(Decimal(text) * per_unit)
+            else:
+                ns = number * per_unit if isinstance(number, int) else int(round(number * per_unit))
+            if not -2**63 < ns < 2**63:  # TIMESTAMP_NS spans the years 1677-2262
+                break
+            return ns
+    raise ValueError(f"time {number!r} is out of range for a timestamp")
 
 
 # OTLP severity numbers: TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17, FATAL 21 (+1..3 for finer steps);
@@ -274,15 +282,20 @@ def row_from_fields(fields: dict, resource: dict | None = None) -> tuple:
     return (
         time if time is not None else observed,
         observed,
-        None if level is None else (level if isinstance(level, str) else json.dumps(level)),
+        None if level is None else (level if isinstance(level, str) else _json(level)),
         number,
         service,
-        None if body is None else (body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)),
+        None if body is None else (body if isinstance(body, str) else _json(body)),
         trace_id,
         span_id,
-        json.dumps(attributes, ensure_ascii=False) if attributes else None,
-        json.dumps(resource, ensure_ascii=False) if resource else None,
+        _json(attributes) if attributes else None,
+        _json(resource) if resource else None,
     )
+
+
+def _json(value) -> str:
+    # compact, as DuckDB writes JSON: the bulk path gives the same text
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _trace_hex(value) -> str | None:
@@ -517,7 +530,14 @@ def _register() -> None:
         text = head[:4096].decode("utf-8", "ignore").lstrip()
         return 1 if text and text[0] not in "{[" and "\x00" not in text else 0
 
-    def read_json(store, source, source_id, **opts) -> ReadResult:
+    def read_json(store, source, source_id, bulk=None, **opts) -> ReadResult:
+        # big files go through DuckDB (bulk_logs); bulk=True/False forces the choice
+        if bulk or (bulk is None and source.size >= BULK_BYTES):
+            from .bulk_logs import field_paths, read_bulk
+            paths = field_paths(source.head())
+            if paths is not None:
+                read_bulk(store, source, source_id, paths)
+                return ReadResult()
         return ReadResult(read_with(json_log_row, store, source, source_id))
 
     def read_logfmt(store, source, source_id, **opts) -> ReadResult:
