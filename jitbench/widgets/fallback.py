@@ -44,9 +44,9 @@ def fallback_html(widget: GrantWidget) -> str:
     shown_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     rows = "".join(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-            esc(lease["kind"]), esc(lease["role"]),
-            esc("until " + _utc(lease["expires"]) if lease["expires"] else "static"),
-            esc(lease["state"]), "" if lease["revocable_early"] else "cannot be revoked early")
+            esc(lease["kind"]), esc(lease["role"] or lease["path"]),
+            esc("until " + _utc(lease["expires"]) if lease["expires"] else "no expiry"),
+            esc(lease["state"]), lease_mark(lease))
         for lease in widget.leases)
     table = f'<table class="jitbench-grant-leases">{rows}</table>' if rows else ""
     return (
@@ -55,6 +55,13 @@ def fallback_html(widget: GrantWidget) -> str:
         f"access expires <b>{esc(_utc(widget.expires))}</b>; state <b>{esc(widget.state)}</b> "
         f"as of {esc(shown_at)}{table}</div>"
     )
+
+
+def lease_mark(lease: dict) -> str:
+    """The warning a lease carries: static (KV) or cannot be revoked early (identity JWT); else ''."""
+    if lease.get("static"):
+        return "static secret, not just-in-time"
+    return "" if lease.get("revocable_early", True) else "cannot be revoked early"
 
 
 def grant_widget(grant: Any, keeper: Any = None) -> GrantWidget:

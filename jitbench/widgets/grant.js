@@ -36,6 +36,13 @@ function levelOf(state, remainingMs, nearMs) {
   return "ok";
 }
 
+// Mirrors the access layer: a static KV read is not just-in-time, and a
+// credential Vault cannot revoke (identity JWT) lives until its own expiry.
+function leaseMark(lease) {
+  if (lease.static) return "static secret, not just-in-time";
+  return lease.revocable_early ? "" : "cannot be revoked early";
+}
+
 function render({ model, el: host }) {
   const root = el("div", "jitbench-grant");
   const head = el("div", "jitbench-grant-head");
@@ -117,10 +124,9 @@ function render({ model, el: host }) {
         el("td", "jitbench-lease-kind", lease.kind),
         el("td", "jitbench-lease-role", lease.role || lease.path || ""),
         el("td", "jitbench-lease-expiry",
-           lease.expires ? "until " + formatUtc(lease.expires) : "static"),
+           lease.expires ? "until " + formatUtc(lease.expires) : "no expiry"),
         el("td", "jitbench-lease-state", lease.state),
-        el("td", "jitbench-lease-mark",
-           lease.revocable_early ? "" : "cannot be revoked early"),
+        el("td", "jitbench-lease-mark", leaseMark(lease)),
       );
       leases.appendChild(row);
     }

@@ -57,18 +57,22 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def lease_summary(lease: Any) -> dict:
-    """What the widget shows of a lease: kind, role, expiry, state, revocable mark.
+    """What the widget shows of a lease: kind, role or path, expiry, state, revocable and static marks.
 
-    Deliberately a short allow-list: a lease's id, path secrets and
-    credentials never reach the browser or a saved notebook.
+    Deliberately a short allow-list: a lease's id and its values never reach
+    the browser or a saved notebook.
     """
     revocable = _field(lease, "revocable_early", True)
+    kind = str(_field(lease, "kind", "") or "")
     return {
-        "kind": str(_field(lease, "kind", "") or ""),
+        "kind": kind,
         "role": str(_field(lease, "role", "") or ""),
+        "path": str(_field(lease, "path", "") or ""),
         "expires": epoch_ms(_field(lease, "expires")),
         "state": str(_field(lease, "state", "") or ""),
         "revocable_early": bool(True if revocable is None else revocable),
+        # a KV read is a static secret: shown as such, never as just-in-time
+        "static": bool(_field(lease, "static", kind == "kv")),
     }
 
 

@@ -28,11 +28,18 @@ SETUP_CELL = '''
 from datetime import datetime, timedelta, timezone
 from jitbench.widgets import display_grant
 
+class Lease:
+    def __init__(self, kind, role, revocable_early, expires):
+        self.kind, self.role, self.revocable_early, self.expires = kind, role, revocable_early, expires
+        self.state = "active"
+
 class Grant:
     def __init__(self, incident, seconds):
         self.id, self.incident, self.reason = "g-" + incident, incident, "browser countdown test"
-        self.state, self.renewable, self.leases = "active", True, []
+        self.state, self.renewable = "active", True
         self.expires = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+        self.leases = [Lease("database", "readonly", True, self.expires),
+                       Lease("identity-token", "loki-read", False, self.expires)]
     def renew(self): self.expires += timedelta(minutes=10)
     def revoke(self): self.state = "revoked"
 
@@ -116,6 +123,11 @@ def test_countdown_ticks_while_kernel_is_busy(jupyterlab, browser):
         assert short.get_attribute("data-level") == "expired"
         assert short.locator(".jitbench-countdown").inner_text() == "expired"
         assert short.locator(".jitbench-renew").is_disabled()
+        rows = long.locator(".jitbench-lease")
+        assert rows.count() == 2
+        assert rows.nth(0).inner_text().split("\t")[:2] == ["database", "readonly"]
+        assert rows.nth(1).locator(".jitbench-lease-mark").inner_text() == "cannot be revoked early"
+        assert rows.nth(0).locator(".jitbench-lease-mark").inner_text() == ""
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "widget-countdown-failure.png"), full_page=True)
         raise

@@ -172,3 +172,15 @@ def test_clock_request_is_answered_with_the_kernel_time(fake_grant, monkeypatch)
     (reply,) = sent
     assert reply["type"] == "clock" and before <= reply["now"] <= time.time() * 1000
     assert fake_grant.calls == []
+
+
+def test_static_kv_read_is_marked_static_not_unrevocable(fake_grant):
+    kv = type(fake_grant.leases[0])("kv", None, None, revocable_early=False)
+    kv.path, kv.static = "secret/data/app", True
+    fake_grant.leases.append(kv)
+    w = GrantWidget(fake_grant)
+    assert w.leases[-1] == {"kind": "kv", "role": "", "path": "secret/data/app", "expires": 0.0,
+                            "state": "active", "revocable_early": False, "static": True}
+    html = grant_mimebundle(fake_grant)[0]["text/html"]
+    assert "<td>secret/data/app</td><td>no expiry</td><td>active</td><td>static secret, not just-in-time</td>" in html
+    assert html.count("cannot be revoked early") == 1          # only the identity token
