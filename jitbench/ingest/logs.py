@@ -14,6 +14,13 @@ not claimed by a role is kept in ``attributes`` as JSON.
 Normalisation (shared with the Loki reader): times in s/ms/µs/ns or RFC 3339
 become UTC nanoseconds since the epoch; severity text becomes an OTLP
 ``severity_number`` (1-24); ids become lower-case hex.
+
+For the ingest benchmark (B1): big JSON-lines log files take the DuckDB bulk
+path (:mod:`jitbench.ingest.bulk_logs`) by themselves — any ``json-logs`` file
+of ``BULK_BYTES`` (8 MiB) or more; nothing to call specially::
+
+    Store().load("logs-5000000.jsonl", format="json-logs")        # bulk, both cores
+    Store().load("logs.jsonl", format="json-logs", bulk=False)    # force the Python path
 """
 from __future__ import annotations
 
