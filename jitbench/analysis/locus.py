@@ -27,7 +27,7 @@ COLUMNS = ["rank", "trace_id", "span_id", "service_name", "name", "locus", "star
 
 
 def _ms(ns: float) -> str:
-    return f"{ns / 1e6:,.1f} ms"
+    return "an unknown time" if np.isnan(ns) else f"{ns / 1e6:,.1f} ms"
 
 
 def _round_timeout(duration_ns: float) -> float | None:
