@@ -78,6 +78,12 @@ export class GrantsModel {
       const serverNow = Date.parse(reply.server_time);
       this._clockOffsetMs = isNaN(serverNow) ? 0 : serverNow - Date.now();
       this._nearExpirySeconds = reply.near_expiry_seconds ?? 120;
+      const snapshot = JSON.stringify(reply.grants);
+      // re-render only on news, so a click landing during a poll is not lost with its button
+      if (snapshot === this._snapshot && this._error === '') {
+        return;
+      }
+      this._snapshot = snapshot;
       this._grants = reply.grants;
       this._error = '';
     } catch (error) {
@@ -118,6 +124,7 @@ export class GrantsModel {
 
   private _poll: Poll;
   private _grants: IGrant[] = [];
+  private _snapshot = '';
   private _clockOffsetMs = 0;
   private _nearExpirySeconds = 120;
   private _error = '';
