@@ -156,7 +156,7 @@ def verify(grant: dict, clients: dict | None = None) -> dict:
         grant["state"] = effective_state(dict(grant, state="revoked"))
         return grant
     grant["verified"] = True
-    vault_expires, local_expires = _parse_time((found or {}).get("expires")), _parse_time(grant.get("expires"))
+    vault_expires, local_expires = _parse_time(found.get("expires") if isinstance(found, dict) else None), _parse_time(grant.get("expires"))
     # Vault's word wins, but a second of lookup jitter is not news worth a re-render in the browser
     if vault_expires and (local_expires is None or abs((vault_expires - local_expires).total_seconds()) > 2):
         grant["expires"] = found["expires"]
