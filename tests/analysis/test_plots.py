@@ -9,7 +9,7 @@ import pytest
 from jitbench import analysis as an, plots
 from jitbench.errors import ParameterError
 
-from analysis_builders import BASELINE, INCIDENT, incident_scenario
+from analysis_builders import BASELINE, INCIDENT, incident_scenario, insert
 
 
 def _offline_html(fig: go.Figure) -> str:
@@ -25,6 +25,9 @@ def test_every_figure_builds_and_renders_offline(store):
     incident_scenario(store)
     bad = an.worst_traces(store, "errors").trace_id[0]
     tree, cp = an.trace_tree(store, bad), an.critical_path(store, bad)
+    failing = tree[tree.is_error].iloc[0]
+    insert(store, "span_events", [{"trace_id": bad, "span_id": failing.span_id, "name": "exception",
+                                   "time": failing.end_time, "attributes": '{"exception.type": "Declined"}'}])
     figures = {
         "waterfall": plots.waterfall(tree, cp, an.trace_events(store, bad)),
         "timeline": plots.timeline(an.timeline(store, "operation")),
@@ -42,6 +45,8 @@ def test_every_figure_builds_and_renders_offline(store):
     hatched = sum(s == "/" for t in bars for s in t.marker.pattern.shape)
     assert hatched == len(cp)
     assert any(t.name == "error" for t in figures["waterfall"].data)
+    (event,) = [t for t in figures["waterfall"].data if t.name == "event"]
+    assert list(event.text) == ["exception"] and event.x[0] == pytest.approx(failing.offset_ms + failing.duration_ms)
     # the service map shows every service and the database
     node_trace = figures["service_map"].data[-1]
     assert {"frontend", "checkout", "cart", "payment", "postgresql"} == set(node_trace.text)
