@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 
 from .jsonchunks import run_chunks
-from .logs import _NUMERIC_LEVEL, _SEVERITY, LOG_COLUMNS, ROLE_OF
+from .log_values import _NUMERIC_LEVEL, _SEVERITY
+from .logs import LOG_COLUMNS, ROLE_OF
 
 ROLE_ORDER = ("time", "observed_time", "level", "severity_number", "body", "trace_id", "span_id",
               "service_name")
