@@ -74,7 +74,7 @@ def test_ids_become_lower_hex_from_any_case_uuid_or_base64():
      (NS, "info", 9, "started", "01" * 16, None, None)),
     # a trace id that is not an id stays an attribute
     ({"time": NS, "severity": "Information", "body": {"k": [1, 2]}, "traceId": "n/a"},
-     (NS, "Information", 9, '{"k": [1, 2]}', None, None, {"traceId": "n/a"})),
+     (NS, "Information", 9, '{"k":[1,2]}', None, None, {"traceId": "n/a"})),
 ])
 def test_common_field_names_are_recognised(record, want):
     row = json_log_row(json.dumps(record))
