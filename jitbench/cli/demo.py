@@ -8,12 +8,14 @@ import click
 @click.option("--out", default="jitbench-demo", show_default=True, type=click.Path(file_okay=False),
               help="Directory for the post-mortem bundle.")
 @click.option("--keep", is_flag=True, help="Leave OpenBao and PostgreSQL running and print how to open JupyterLab.")
+@click.option("--servers-only", is_flag=True,
+              help="Only start the servers with the demo data and leave them running (implies --keep); no runbook.")
 @click.option("--stop", "stop", is_flag=True, help="Stop the servers a previous --keep left running, then exit.")
 @click.option("--seed", default=7, show_default=True, help="Seed of the incident generator.")
 @click.option("--traces-per-minute", default=20.0, show_default=True, help="Load of the generated shop.")
 @click.option("--vault-port", type=int, default=None, help="Port for OpenBao (default: a free one).")
 @click.option("--pg-port", type=int, default=None, help="Port for PostgreSQL (default: a free one).")
-def demo(out, keep, stop, seed, traces_per_minute, vault_port, pg_port):
+def demo(out, keep, servers_only, stop, seed, traces_per_minute, vault_port, pg_port):
     """Run a realistic incident investigation end to end on this machine (about a minute)."""
     from ..demo.servers import state_path, stop_kept
 
@@ -22,13 +24,15 @@ def demo(out, keep, stop, seed, traces_per_minute, vault_port, pg_port):
         click.echo("no servers were left running by `jitbench demo --keep`" if info is None
                    else f"stopped OpenBao ({info['vault_addr']}) and PostgreSQL (port {info['pg_port']})")
         return
-    if keep and state_path().exists():
+    if (keep or servers_only) and state_path().exists():
         raise click.ClickException("a previous `jitbench demo --keep` is still running — "
                                    "run `jitbench demo --stop` first")
     from ..demo.run import run_demo
 
     result = run_demo(out, keep=keep, seed_value=seed, traces_per_minute=traces_per_minute,
-                      vault_port=vault_port, pg_port=pg_port, echo=click.echo)
+                      vault_port=vault_port, pg_port=pg_port, investigate=not servers_only, echo=click.echo)
+    if servers_only:
+        return
     click.echo("")
     if result.finding is None:
         click.echo("found: no failing traces in the incident window")

@@ -48,10 +48,12 @@ class DemoResult:
 
 def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_value: int = 7,
              traces_per_minute: float = 20, vault_port: int | None = None, pg_port: int | None = None,
-             echo: Callable[[str], None] = print) -> DemoResult:
+             investigate: bool = True, echo: Callable[[str], None] = print) -> DemoResult:
     """Run the demo end to end and return a :class:`DemoResult`; ``echo`` gets one line per step.
 
-    ``keep`` leaves both servers running (see ``jitbench demo --stop``).
+    ``keep`` leaves both servers running (see ``jitbench demo --stop``);
+    ``investigate=False`` (implies ``keep``) only prepares them and the data,
+    for an interactive session (Binder's ``start``).
     ``vault_port``/``pg_port`` pin the ports (default: free ones); a taken port
     is a :class:`~jitbench.errors.ServerStartError` before anything starts.
 
@@ -64,6 +66,7 @@ def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_valu
     say = echo
     echo = lambda line: say(f"{time.monotonic() - started:5.1f}s {line}" if line.startswith("[") else f"       {line}")  # noqa: E731
     out = Path(out).resolve()
+    keep = keep or not investigate
     servers = DemoServers(vault_port, pg_port)
     servers.check_ports()
     with tempfile.TemporaryDirectory(prefix="jitbench-demo-data-") as data_dir:
@@ -84,10 +87,13 @@ def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_valu
             user = access.login_userpass(access.connect(servers.bao.addr), dev.user, dev.password)
             echo(f"      {counts['orders']:,} orders, {counts['customers']:,} customers; "
                  f"role '{dev.db_role}' (read-only), user '{dev.user}'")
-            echo(f"[4/6] running the runbook '{TEMPLATE}' under a 15 min grant for {INCIDENT_ID}")
-            files, grant_id, finding = _investigate(user, servers, incident, out)
-            echo("[5/6] confirming that access was revoked")
-            revoked = _confirm_revoked(root, servers, grant_id)
+            if investigate:
+                echo(f"[4/6] running the runbook '{TEMPLATE}' under a 15 min grant for {INCIDENT_ID}")
+                files, grant_id, finding = _investigate(user, servers, incident, out)
+                echo("[5/6] confirming that access was revoked")
+                revoked = _confirm_revoked(root, servers, grant_id)
+            else:
+                files, grant_id, finding, revoked = [], None, None, False
             result = DemoResult(out=out, finding=finding, grant_id=grant_id, revoked=revoked, files=files,
                                 servers=servers.describe())
             if keep:
