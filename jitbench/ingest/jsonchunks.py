@@ -42,11 +42,12 @@ def is_document(head: bytes) -> bool:
         return b"\n" in head.lstrip()
 
 
-def chunks(source: Source, chunk_bytes: int = CHUNK_BYTES) -> Iterator[pa.Table]:
+def chunks(source: Source, chunk_bytes: int | None = None) -> Iterator[pa.Table]:
     """Arrow tables of ``line`` (1-based, BIGINT) and ``text`` (VARCHAR; NULL if not UTF-8).
 
-    Blank lines are skipped.  Each table holds about ``chunk_bytes`` of text.
+    Blank lines are skipped.  Each table holds about ``chunk_bytes`` (default ``CHUNK_BYTES``) of text.
     """
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     if is_document(source.head()):
         data = source.read_all()
         try:
@@ -85,7 +86,7 @@ def _table(numbers: list[int], raw: list[bytes]) -> pa.Table:
 
 
 def run_chunks(con, source: Source, work: Callable[[object, pa.Table, str], None],
-               workers: int = WORKERS, chunk_bytes: int = CHUNK_BYTES) -> None:
+               workers: int = WORKERS, chunk_bytes: int | None = None) -> None:
     """Call ``work(cursor, chunk, name)`` for every chunk, ``workers`` at a time.
 
     ``name`` is a per-worker identifier the work may use for temporary tables.  The first
