@@ -12,6 +12,13 @@ The field names are learned from the first lines of the file (the head), so
 a name first seen further down stays in ``attributes`` instead of filling its
 role; nothing is lost either way.  Files whose roles sit in nested objects
 (``{"log": {"level": ...}}``) take the Python path.
+
+Known differences from the Python path, all at the edges of JSON: DuckDB
+accepts a trailing comma (``{"a":1,}``) and refuses a lone surrogate escape
+(``"\ud800"``), Python the reverse; in ``attributes`` DuckDB writes
+``1e16`` as ``10000000000000000.0`` and escapes control characters as
+``\u001F`` (Python ``1e+16``, ``\u001f``) — the same JSON values; text times
+with a named zone (``... Europe/Paris``) are read by DuckDB's cast only.
 """
 from __future__ import annotations
 
