@@ -17,8 +17,7 @@ Known differences from the Python path, all at the edges of JSON: DuckDB
 accepts a trailing comma (``{"a":1,}``) and refuses a lone surrogate escape
 (``"\ud800"``), Python the reverse; in ``attributes`` DuckDB writes
 ``1e16`` as ``10000000000000000.0`` and escapes control characters as
-``\u001F`` (Python ``1e+16``, ``\u001f``) — the same JSON values; text times
-with a named zone (``... Europe/Paris``) are read by DuckDB's cast only.
+``\u001F`` (Python ``1e+16``, ``\u001f``) — the same JSON values.
 """
 from __future__ import annotations
 
