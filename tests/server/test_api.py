@@ -173,3 +173,13 @@ def test_new_investigation_creates_a_notebook(jupyter_server, server_home):
     assert bad.status_code == 400 and "template" in bad.json()["message"]
     missing = api(jupyter_server, "POST", "investigations", data=json.dumps({"path": "no/such/dir"}))
     assert missing.status_code == 400 and "no/such/dir" in missing.json()["message"]
+
+
+def test_renewing_an_expired_grant_is_a_one_line_409(jupyter_server, server_home):
+    access.state.write_grant({"id": "g-old", "accessor": "acc-old", "incident": "INC-3", "reason": "r",
+                              "issued": "2026-01-01T00:00:00Z", "expires": "2026-01-01T00:30:00Z",
+                              "state": "active", "renewable": True, "leases": []})
+    reply = api(jupyter_server, "POST", "grants/g-old/renew")
+    assert reply.status_code == 409, reply.text
+    message = reply.json()["message"]
+    assert "g-old" in message and "expired" in message and "\n" not in message
