@@ -95,7 +95,8 @@ def page_loki(client: HttpClient, path: str, query: str, start_ns: int, end_ns: 
         if max_lines is not None and window.lines >= max_lines:
             window.complete = False
             last_read = _iso(new[-1].time_ns) if new else _iso(cursor)
-            window.warnings.append(f"stopped at max_lines={max_lines}: the window holds more lines "
+            more = "holds more lines" if cut else "may hold more lines"
+            window.warnings.append(f"stopped at max_lines={max_lines}: the window {more} "
                                    f"than were read (the last one read is from {last_read})")
             return window
         last = found[-1].time_ns if found else cursor

@@ -127,7 +127,7 @@ def test_loki_lines_identical_in_everything_but_count_are_all_kept(api):
     for i in range(4):
         api.lines.append(({"app": "a"}, T0 + 1, f"before {i}", None))
     store = Store()
-    summary = load_loki(store, api.url, '{app="a"}', T0, T0 + 100, token=TOKEN, limit=5)
+    summary = store.load_loki(api.url, '{app="a"}', T0, T0 + 100, token=TOKEN, limit=5)
     assert summary.rows == 7
     assert store.sql("select count(*) n from logs where body = 'dup'").n[0] == 3
 
