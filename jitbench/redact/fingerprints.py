@@ -75,27 +75,41 @@ def fingerprint(values: Iterable[str]) -> Fingerprints:
     return fp
 
 
-def find_leaks(text: str, fingerprints: "Fingerprints | Iterable[Fingerprints]") -> list[tuple[int, int]]:
+def _digests(table: "Fingerprints") -> dict[int, set[bytes]]:
+    """The table's hashes as raw bytes by length (cheaper to compare than hex in the inner loop)."""
+    return {n: {bytes.fromhex(h) for h in hashes} for n, hashes in table.by_length.items()}
+
+
+def find_leaks(text: str, fingerprints: "Fingerprints | Iterable[Fingerprints]",
+               cache: dict | None = None) -> list[tuple[int, int]]:
     """Offsets and lengths ``(offset, length)`` in ``text`` where a held piece appears.
 
     Every window of each token run is checked at each fingerprinted length, so a
     piece glued to other characters (``"pw" + password``) is found as well.
     Several tables (one per process, each with its own salt) may be given.
+    ``cache`` (a dict kept across calls) remembers runs already checked: a
+    report repeats the same class names and ids thousands of times.
     """
     tables = [fingerprints] if isinstance(fingerprints, Fingerprints) else list(fingerprints)
+    prepared = [(t.salt, sorted(_digests(t).items())) for t in tables if t.by_length]
+    if not prepared:
+        return []
+    shortest = min(n for _, lengths in prepared for n, _ in lengths)
+    cache = {} if cache is None else cache
     hits: list[tuple[int, int]] = []
-    for table in tables:
-        lengths = sorted(table.by_length)
-        if not lengths:
+    for run in TOKEN_RUN.finditer(text):
+        token = run.group(0)
+        if len(token) < shortest:
             continue
-        shortest, salt = lengths[0], table.salt
-        for run in TOKEN_RUN.finditer(text):
-            token = run.group(0)
-            if len(token) < shortest:
-                continue
-            for n in lengths:
-                wanted = table.by_length[n]
-                for i in range(len(token) - n + 1):
-                    if _hash(salt, token[i:i + n]) in wanted:
-                        hits.append((run.start() + i, n))
+        found = cache.get(token)
+        if found is None:
+            found = []
+            data = token.encode("ascii")  # TOKEN_RUN matches ASCII only: offsets stay the same
+            for salt, lengths in prepared:
+                for n, wanted in lengths:
+                    for i in range(len(data) - n + 1):
+                        if hashlib.blake2b(data[i:i + n], key=salt, digest_size=16).digest() in wanted:
+                            found.append((i, n))
+            cache[token] = found
+        hits.extend((run.start() + i, n) for i, n in found)
     return hits

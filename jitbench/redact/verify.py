@@ -90,6 +90,7 @@ def find_bundle_leaks(root: Path, fingerprints: Iterable[Fingerprints] = (), hel
     tables = list(fingerprints)
     skip = [s for s in skip if s]
     leaks: list[Leak] = []
+    cache: dict = {}
     for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
         rel = str(path.relative_to(root))
         for part, text in _parts(path, skip):
@@ -97,6 +98,6 @@ def find_bundle_leaks(root: Path, fingerprints: Iterable[Fingerprints] = (), hel
                 at = text.find(form)
                 if at >= 0:
                     leaks.append(Leak(rel, part, at, len(form)))
-            for offset, length in find_leaks(text, tables) if tables else ():
+            for offset, length in find_leaks(text, tables, cache) if tables else ():
                 leaks.append(Leak(rel, part, offset, length))
     return leaks

@@ -9,6 +9,7 @@ data is in the bundle's Parquet extracts.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "html_template"
 TABLE_ROWS = 50  # rows of a long HTML table kept in the report
 
 
+@functools.lru_cache(maxsize=1)
 def plotly_js() -> str:
     """The plotly.js library shipped with the plotly package (no network)."""
     from plotly.offline import get_plotlyjs
@@ -85,13 +87,17 @@ def prepare(nb, output_limit: int = 200_000):
     return nb, figures
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    # compiling nbconvert's templates takes about a second: once per process is enough
+    from nbconvert import HTMLExporter
+    return HTMLExporter(template_name="jitbench-report", extra_template_basedirs=[str(TEMPLATE_DIR)])
+
+
 def render(nb, title: str, output_limit: int = 200_000) -> tuple[str, int]:
     """The report page for ``nb``: ``(html, figure_count)``, with plotly.js embedded once if there are figures."""
-    from nbconvert import HTMLExporter
-
     ready, figures = prepare(nb, output_limit)
-    exporter = HTMLExporter(template_name="jitbench-report", extra_template_basedirs=[str(TEMPLATE_DIR)])
-    body, _ = exporter.from_notebook_node(ready, resources={"metadata": {"name": title}})
+    body, _ = _exporter().from_notebook_node(ready, resources={"metadata": {"name": title}})
     if figures:
         body = body.replace("</head>", f'<script type="text/javascript">{plotly_js()}</script>\n</head>', 1)
     return body, figures

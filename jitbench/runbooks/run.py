@@ -38,6 +38,7 @@ class RunResult:
     execution_count: int | None = None
     error: str | None = None
     seconds: float = 0.0
+    timings: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -162,16 +163,15 @@ def run(template: str | Path | Template, parameters: dict | None = None, *, para
                            parameters=values, grant=record, journal=access.journal.read(grant_id=grant.id),
                            evidence_dir=run_dir / "evidence", timings=timings, template_sha256=tpl.sha256(),
                            source=str(tpl.path))
-        timings["bundle"] = 0.0
-        timings["total"] = time.monotonic() - started
         bundle = write_bundle(data, Path(out), held=access.held_secrets(), fingerprints=_fingerprints(run_dir),
                               pii=pii, html_budget=html_budget)
         timings["bundle"] = time.monotonic() - t
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
+    timings["total"] = time.monotonic() - started
     result = RunResult(bundle, ex.outcome, grant.id, ex.failed_cell, ex.execution_count, ex.error,
-                       time.monotonic() - started)
+                       timings["total"], timings)
     if revoke_error is not None:
         raise revoke_error
     if ex.outcome == "interrupted":
