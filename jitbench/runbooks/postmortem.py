@@ -22,9 +22,13 @@ from .run import RunResult
 GRANT_ID = re.compile(r"\bg-[0-9a-f]{12}\b")
 
 
-def _fingerprints() -> list[Fingerprints]:
+def _fingerprints(grant_ids: list[str]) -> list[Fingerprints]:
+    """The fingerprints left by the kernels of ``grant_ids`` (all of them when none is known)."""
     found = []
-    for path in sorted((config.home() / "fingerprints").glob("fingerprints-*.json")):
+    paths = sorted((config.home() / "fingerprints").glob("fingerprints-*.json"))
+    if grant_ids:
+        paths = [p for p in paths if any(p.name.startswith(f"fingerprints-{gid}-") for gid in grant_ids)]
+    for path in paths:
         try:
             found.append(Fingerprints.from_json(json.loads(path.read_text())))
         except (ValueError, KeyError, OSError):
@@ -77,7 +81,7 @@ def postmortem(notebook: str | Path, out: str | Path = "postmortems", *, inciden
                        execution_count=nb.cells[failed].get("execution_count") if failed is not None else None,
                        grant=records[0] if len(records) == 1 else {"grants": records}, journal=journal,
                        evidence_dir=Path(evidence) if evidence else None, source=str(path))
-    bundle = write_bundle(data, Path(out), held=access.held_secrets(), fingerprints=_fingerprints(), pii=pii,
+    bundle = write_bundle(data, Path(out), held=access.held_secrets(), fingerprints=_fingerprints(grant_ids), pii=pii,
                           html_budget=html_budget)
     return RunResult(bundle, data.outcome, ",".join(r["id"] for r in records), failed,
                      data.execution_count)
