@@ -237,10 +237,14 @@ def pattern_row_reader(pattern: str | re.Pattern) -> Callable[[str], tuple]:
         raise ValueError("pattern has no named group, e.g. (?P<time>\\S+) (?P<level>\\w+) (?P<msg>.*)")
 
     def read(line: str) -> tuple:
-        m = regex.search(line)
+        first, _, rest = line.partition("\n")
+        m = regex.search(first)
         if not m:
             raise ValueError("line does not match the pattern")
-        return row_from_fields({k: v for k, v in m.groupdict().items() if v is not None})
+        row = row_from_fields({k: v for k, v in m.groupdict().items() if v is not None})
+        if rest:  # continuation lines (multiline=True): part of the message, e.g. a stack trace
+            row = row[:5] + (f"{row[5] or ''}\n{rest}",) + row[6:]
+        return row
     return read
 
 
@@ -250,13 +254,14 @@ def parse_lines(lines: Iterable[bytes], read_row: Callable[[str], tuple], where:
                 chunk: int = 50_000, first_line: int = 1) -> Iterator[tuple[list[tuple], list[Reject]]]:
     """Read lines with ``read_row``; yield ``(rows, rejects)`` every ``chunk`` lines.
 
-    Blank lines are skipped; a line that is not UTF-8 or that ``read_row``
-    refuses becomes a :class:`Reject` at ``where:line``.  Chunks bound memory on
-    big files: the caller writes each one before the next is read.
+    ``lines`` are bytes (numbered from ``first_line``) or ``(number, bytes)``
+    pairs.  Blank lines are skipped; a line that is not UTF-8 or that
+    ``read_row`` refuses becomes a :class:`Reject` at ``where:line``.  Chunks
+    bound memory on big files: the caller writes each one before the next is read.
     """
     rows: list[tuple] = []
     rejects: list[Reject] = []
-    for number, raw in enumerate(lines, first_line):
+    for number, raw in _numbered(lines, first_line):
         try:
             text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         except UnicodeDecodeError as err:
@@ -355,11 +360,50 @@ def write_log_rows(store, source_id: int, rows: list[tuple]) -> int:
     return len(rows)
 
 
-def read_with(read_row: Callable[[str], tuple], store, source, source_id: int) -> int:
-    """Read every line of ``source`` with ``read_row`` into ``logs``; rejects keep ``file:line``."""
+def _numbered(lines, first_line: int) -> Iterator[tuple[int, bytes]]:
+    for number, item in enumerate(lines, first_line):
+        yield item if isinstance(item, tuple) else (number, item)
+
+
+def with_continuations(numbered: Iterable[tuple[int, bytes]], regex: re.Pattern) -> Iterator[tuple[int, bytes]]:
+    """Lines the pattern does not match joined to the line before, as a stack trace belongs to its record.
+
+    Yields ``(number of the first line, text)``; the text of a joined record has
+    its continuation lines after newlines.  A line before any record, or one
+    that is not UTF-8, is passed on alone (to be rejected).
+
+    >>> lines = enumerate([b"E boom", b"  at f()", b"I ok"], 1)
+    >>> [n for n, _ in with_continuations(lines, re.compile(r"^[EI] "))]
+    [1, 3]
+    """
+    pending: tuple[int, bytes] | None = None
+    for number, raw in numbered:
+        try:
+            text = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            text = None
+        if pending is not None and text is not None and text.strip() and not regex.search(text):
+            pending = (pending[0], pending[1] + b"\n" + text.encode("utf-8"))
+            continue
+        if pending is not None:
+            yield pending
+        pending = (number, raw.rstrip(b"\r\n"))
+    if pending is not None:
+        yield pending
+
+
+def read_with(read_row: Callable[[str], tuple], store, source, source_id: int,
+              continuation: re.Pattern | None = None) -> int:
+    """Read every line of ``source`` with ``read_row`` into ``logs``; rejects keep ``file:line``.
+
+    With ``continuation`` (the record pattern), lines it does not match join
+    the record before them (see :func:`with_continuations`).
+    """
     count = 0
     numbered = source.lines()
-    for rows, rejects in parse_lines((line for _, line in numbered), read_row, source.uri):
+    if continuation is not None:
+        numbered = with_continuations(numbered, continuation)
+    for rows, rejects in parse_lines(numbered, read_row, source.uri):
         count += write_log_rows(store, source_id, rows)
         store.add_rejects(source_id, [(r.location, r.error, r.raw) for r in rejects])
     return count
@@ -392,7 +436,7 @@ def _register() -> None:
     def read_logfmt(store, source, source_id, **opts) -> ReadResult:
         return ReadResult(read_with(logfmt_row, store, source, source_id))
 
-    def read_text(store, source, source_id, pattern=None, **opts) -> ReadResult:
+    def read_text(store, source, source_id, pattern=None, multiline=False, **opts) -> ReadResult:
         from ..errors import IngestError
         if not pattern:
             raise IngestError(f"{source.uri} is plain text and no pattern was given",
@@ -402,13 +446,15 @@ def _register() -> None:
             read_row = pattern_row_reader(pattern)
         except ValueError as err:
             raise IngestError(f"bad pattern for {source.uri}: {err}", hint="fix the regular expression") from None
-        return ReadResult(read_with(read_row, store, source, source_id))
+        joined = re.compile(pattern) if multiline and isinstance(pattern, str) else (pattern if multiline else None)
+        return ReadResult(read_with(read_row, store, source, source_id, continuation=joined))
 
     register(Reader("json-logs", "logs", sniff_json, read_json,
                     "JSON-lines application logs (time/level/msg/trace_id under common names)"))
     register(Reader("logfmt", "logs", sniff_logfmt, read_logfmt, "logfmt key=value lines"))
     register(Reader("text", "logs", sniff_text, read_text,
-                    "plain text lines read with pattern= (a regex with named groups)"))
+                    "plain text lines read with pattern= (a regex with named groups); multiline=True "
+                    "joins lines it does not match, such as stack traces, to the record before"))
 
 
 _register()

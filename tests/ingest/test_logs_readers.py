@@ -169,6 +169,23 @@ def test_plain_text_with_a_pattern(tmp_path):
     assert "does not match" in store.sql("select error from rejects").error[0]
 
 
+def test_plain_text_multiline_joins_stack_traces_to_their_record(tmp_path):
+    path = write(tmp_path, "java.log", b"    orphan line before any record\n"
+                                       b"2026-11-29T14:02:00Z ERROR [checkout] payment failed\n"
+                                       b"java.lang.IllegalStateException: declined\n"
+                                       b"    at Pay.charge(Pay.java:42)\n"
+                                       b"\xff\xfe not utf-8\n"
+                                       b"2026-11-29T14:02:03Z INFO [cart] ok\n")
+    store = Store()
+    summary = store.load(str(path), format="text", multiline=True,
+                         pattern=r"(?P<time>\S+Z) (?P<level>\w+) \[(?P<service>[^\]]+)\] (?P<msg>.*)")
+    assert (summary.rows, summary.rejects) == (2, 2)
+    bodies = store.sql("select body from logs order by time").body.tolist()
+    assert bodies == ["payment failed\njava.lang.IllegalStateException: declined\n    at Pay.charge(Pay.java:42)",
+                      "ok"]
+    assert sorted(store.sql("select location from rejects").location) == [f"{path}:1", f"{path}:5"]
+
+
 def test_plain_text_without_a_pattern_asks_for_one(tmp_path):
     path = write(tmp_path, "app.txt", b"Nov 29 14:02:00 host app[1]: hello\n")
     store = Store()
