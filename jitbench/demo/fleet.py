@@ -6,6 +6,7 @@ same services without importing the generator.
 """
 from __future__ import annotations
 
+import json
 import random
 
 REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-1")
@@ -53,7 +54,7 @@ def attrs(values: dict) -> list[dict]:
 class Pod:
     """One running replica: its resource attributes are prebuilt once and shared by every span."""
 
-    __slots__ = ("service", "version", "region", "name", "resource", "scope", "key")
+    __slots__ = ("service", "version", "region", "name", "resource", "scope", "key", "prefix")
 
     def __init__(self, service: str, version: str, region: str, name: str):
         self.service, self.version, self.region, self.name = service, version, region, name
@@ -66,6 +67,9 @@ class Pod:
             "telemetry.sdk.language": lang, "telemetry.sdk.name": "opentelemetry",
         })}
         self.scope = {"name": SERVICES[service][2], "version": "1.27.0"}
+        # the JSON text every resourceSpans entry of this pod starts with
+        self.prefix = ('{"resource":%s,"scopeSpans":[{"scope":%s,"spans":['
+                       % (json.dumps(self.resource, separators=(",", ":")), json.dumps(self.scope, separators=(",", ":"))))
 
 
 def _pod_names(rng: random.Random, service: str, n: int) -> list[str]:

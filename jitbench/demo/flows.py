@@ -9,28 +9,48 @@ connection and some time out after 5 s.
 """
 from __future__ import annotations
 
+import json
 import random
 
 from .fleet import CULPRIT_VERSION, Fleet, Pod, attrs
 
 MS = 1_000_000
 SERVER, CLIENT, INTERNAL = 2, 3, 1
-_OK = {"code": 1}
-_UNSET = {}
+_OK, _UNSET = '{"code":1}', "{}"
+_SPAN = ('{"traceId":"%s","spanId":"%s","parentSpanId":"%s","name":%s,"kind":%d,"startTimeUnixNano":"%d",'
+         '"endTimeUnixNano":"%d","attributes":%s,"status":%s%s}')
+_JSON_CACHE: dict = {}
+
+
+def _json(value) -> str:
+    """Compact JSON of a name or an attribute dict, cached: most spans repeat a few hundred of them."""
+    key = tuple(value.items()) if isinstance(value, dict) else value
+    text = _JSON_CACHE.get(key)
+    if text is None:
+        if len(_JSON_CACHE) > 100_000:  # bounded: url paths with ids keep it from growing forever
+            _JSON_CACHE.clear()
+        text = json.dumps(attrs(value) if isinstance(value, dict) else value, separators=(",", ":"))
+        _JSON_CACHE[key] = text
+    return text
 
 POOL_TIMEOUT_MS = 5000
 POOL_MESSAGE = "connection pool exhausted: size={size} in_use={size} waiting={waiting} waited_ms={waited}"
 
 
 class Trace:
-    """Spans and log records of one request, grouped later by pod into OTLP resourceSpans."""
+    """Spans (as OTLP JSON text) and log records of one request, grouped later by pod into resourceSpans.
+
+    Spans are formatted to JSON text as they are made: building dicts for
+    ``json.dumps`` costs several times more, and the 1M-span benchmark
+    inputs are made with this same code.
+    """
 
     __slots__ = ("rng", "fleet", "region", "trace_id", "spans", "logs", "incident")
 
     def __init__(self, rng: random.Random, fleet: Fleet, region: str, incident: bool):
         self.rng, self.fleet, self.region, self.incident = rng, fleet, region, incident
         self.trace_id = "%032x" % rng.getrandbits(128)
-        self.spans: list[tuple[Pod, dict]] = []
+        self.spans: list[tuple[Pod, str, int]] = []
         self.logs: list[tuple[Pod, int, str, str, str]] = []
 
     def new_id(self) -> str:
@@ -38,13 +58,13 @@ class Trace:
 
     def add(self, pod: Pod, span_id: str, parent: str, name: str, kind: int, start: int, end: int,
             values: dict, error: str | None = None, events: list | None = None) -> None:
-        span = {"traceId": self.trace_id, "spanId": span_id, "parentSpanId": parent, "name": name,
-                "kind": kind, "startTimeUnixNano": str(start), "endTimeUnixNano": str(end),
-                "attributes": attrs(values),
-                "status": {"code": 2, "message": error} if error else (_UNSET if kind == CLIENT else _OK)}
-        if events:
-            span["events"] = events
-        self.spans.append((pod, span))
+        if error:
+            status = '{"code":2,"message":%s}' % json.dumps(error)
+        else:
+            status = _UNSET if kind == CLIENT else _OK
+        extra = ',"events":' + json.dumps(events, separators=(",", ":")) if events else ""
+        self.spans.append((pod, _SPAN % (self.trace_id, span_id, parent, _json(name), kind, start, end,
+                                         _json(values), status, extra), start))
 
     def log(self, pod: Pod, t: int, severity: str, body: str, span_id: str) -> None:
         self.logs.append((pod, t, severity, body, span_id))

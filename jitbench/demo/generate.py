@@ -66,14 +66,13 @@ def _iso(ns: int) -> str:
 def _trace_line(batch: list[Trace]) -> str:
     by_pod: dict[tuple, tuple] = {}
     for tr in batch:
-        for pod, span in tr.spans:
+        for pod, span, _ in tr.spans:
             entry = by_pod.get(pod.key)
             if entry is None:
                 entry = by_pod[pod.key] = (pod, [])
             entry[1].append(span)
-    return json.dumps({"resourceSpans": [
-        {"resource": pod.resource, "scopeSpans": [{"scope": pod.scope, "spans": spans}]}
-        for pod, spans in by_pod.values()]}, separators=(",", ":"))
+    return '{"resourceSpans":[' + ",".join(pod.prefix + ",".join(spans) + "]}]}"
+                                           for pod, spans in by_pod.values()) + "]}"
 
 
 def _log_lines(batch: list[Trace], trace_of: bool = True) -> list[tuple[int, str]]:
@@ -173,7 +172,7 @@ def _flush(batch, tf, lf, pending_logs, n_traces, n_spans, n_logs, last=False):
         n_spans += sum(len(tr.spans) for tr in batch)
     # logs are written in time order; a later batch cannot log before this one's first trace
     # started, so everything older than that is final
-    horizon = float("inf") if last or not batch else min(int(tr.spans[-1][1]["startTimeUnixNano"]) for tr in batch)
+    horizon = float("inf") if last or not batch else min(tr.spans[-1][2] for tr in batch)
     pending_logs.sort(key=lambda x: x[0])
     cut = len(pending_logs)
     if horizon != float("inf"):
