@@ -14,6 +14,8 @@ and the pre-1.0 ``instrumentationLibrarySpans`` name.
 from __future__ import annotations
 
 
+import pyarrow.compute as pc
+
 from .jsonchunks import run_chunks
 from .normalize import (SPAN_KINDS, STATUS_CODES, sql_attributes, sql_attributes_text, sql_enum,
                         sql_hex_id, sql_time_ns)
@@ -29,16 +31,40 @@ LINK = f'{{"traceId":{V},"spanId":{V},"traceState":{V},"attributes":{KV}}}'
 SPAN = (f'{{"traceId":{V},"spanId":{V},"parentSpanId":{V},"traceState":{V},"name":{V},"kind":{V},'
         f'"startTimeUnixNano":{V},"endTimeUnixNano":{V},"attributes":"JSON","events":[{EVENT}],'
         f'"links":[{LINK}],"status":{{"code":{V},"message":{V}}}}}')
-SCOPE_SPANS = f'[{{"scope":{SCOPE},"instrumentationLibrary":{SCOPE},"spans":[{SPAN}]}}]'
 # span and resource attributes stay JSON text here and become objects by text replacement
 # (normalize.sql_attributes_text): building them as DuckDB structs costs more than the parse
-RESOURCE_SPANS = (f'[{{"resource":{{"attributes":"JSON"}},"scopeSpans":{SCOPE_SPANS},'
-                  f'"instrumentationLibrarySpans":{SCOPE_SPANS}}}]')
-TRACES_DOC = (f'{{"resourceSpans":{RESOURCE_SPANS},"batches":{RESOURCE_SPANS},'
-              f'"result":{{"resourceSpans":{RESOURCE_SPANS}}},'
-              f'"trace":{{"resourceSpans":{RESOURCE_SPANS},"batches":{RESOURCE_SPANS}}}}}')
-TRACES_ROOT = ("coalesce(j.resourceSpans, j.batches, j.result.resourceSpans, j.trace.resourceSpans, "
-               "j.trace.batches)")
+WRAPPERS = ("batches", "result", "trace", "instrumentationLibrarySpans")
+
+
+def traces_layout(present: set[str]) -> dict[str, str]:
+    """The json_transform structure and the SQL paths for the wrappers seen in a chunk.
+
+    Asking only for what is there keeps each chunk's statements small: the structure of
+    every wrapper at once costs several times more to plan than the plain OTLP one.
+    ``present`` holds the names of :data:`WRAPPERS` that occur in the chunk's text.
+    """
+    old = "instrumentationLibrarySpans" in present
+    scope_spans = (f'[{{"scope":{SCOPE},' + (f'"instrumentationLibrary":{SCOPE},' if old else "")
+                   + f'"spans":[{SPAN}]}}]')
+    resource_spans = (f'[{{"resource":{{"attributes":"JSON"}},"scopeSpans":{scope_spans}'
+                      + (f',"instrumentationLibrarySpans":{scope_spans}' if old else "") + "}]")
+    fields, roots = [f'"resourceSpans":{resource_spans}'], ["j.resourceSpans"]
+    if "batches" in present:
+        fields.append(f'"batches":{resource_spans}')
+        roots.append("j.batches")
+    if "result" in present:
+        fields.append(f'"result":{{"resourceSpans":{resource_spans}}}')
+        roots.append("j.result.resourceSpans")
+    if "trace" in present:
+        fields.append(f'"trace":{{"resourceSpans":{resource_spans},"batches":{resource_spans}}}')
+        roots += ["j.trace.resourceSpans", "j.trace.batches"]
+    return {"doc": "{" + ",".join(fields) + "}",
+            "root": roots[0] if len(roots) == 1 else f"coalesce({', '.join(roots)})",
+            "scope_spans": "coalesce(rs.scopeSpans, rs.instrumentationLibrarySpans)" if old else "rs.scopeSpans",
+            "scope": "coalesce(ss.scope, ss.instrumentationLibrary)" if old else "ss.scope"}
+
+
+TRACES_DOC = traces_layout(set(WRAPPERS))["doc"]  # every wrapper: what the reader accepts
 
 LOG = (f'{{"timeUnixNano":{V},"observedTimeUnixNano":{V},"severityNumber":{V},"severityText":{V},'
        f'"body":{ANY},"attributes":{KV},"traceId":{V},"spanId":{V},"eventName":{V}}}')
@@ -93,17 +119,20 @@ def read_traces(store, source, source_id: int, **opts) -> ReadResult:
     uri = source.uri
 
     def work(cursor, chunk, name: str) -> None:
+        texts = chunk.column("text")
+        layout = traces_layout({w for w in WRAPPERS
+                                if pc.any(pc.match_substring(texts, f'"{w}"')).as_py()})
         cursor.register(f"{name}_in", chunk)
         try:
-            _parse(cursor, name, TRACES_DOC, TRACES_ROOT)
+            _parse(cursor, name, layout["doc"], layout["root"])
             _line_rejects(cursor, name, source, source_id, "resourceSpans")
             cursor.execute(f"""
                 CREATE OR REPLACE TEMP TABLE {name}_sp AS
-                WITH r AS (SELECT line, unnest({TRACES_ROOT}) AS rs FROM {name} WHERE bad IS NULL),
+                WITH r AS (SELECT line, unnest({layout['root']}) AS rs FROM {name} WHERE bad IS NULL),
                 s AS (SELECT line, {sql_attributes_text('rs.resource.attributes', KV)} AS resource_attributes,
-                             unnest(coalesce(rs.scopeSpans, rs.instrumentationLibrarySpans)) AS ss FROM r),
+                             unnest({layout['scope_spans']}) AS ss FROM r),
                 p AS (SELECT line, {SERVICE_OF_OBJECT} AS service_name, resource_attributes,
-                             coalesce(ss.scope, ss.instrumentationLibrary) AS sc, unnest(ss.spans) AS sp
+                             {layout['scope']} AS sc, unnest(ss.spans) AS sp
                       FROM s),
                 n AS (SELECT *, {sql_hex_id('sp.traceId')} AS trace_id, {sql_hex_id('sp.spanId')} AS span_id,
                              nullif({sql_hex_id('sp.parentSpanId')}, '') AS parent_span_id,
