@@ -120,14 +120,16 @@ def page_loki(client: HttpClient, path: str, query: str, start_ns: int, end_ns: 
 
 
 def load_loki(store, url: str, query: str, start, end, *, token=None, headers=None, auth=None, lease=None,
-              limit: int = LOKI_PAGE_LIMIT, max_lines: int | None = None, **http_opts):
+              limit: int = LOKI_PAGE_LIMIT, max_lines: int | None = None, progress: bool | None = None,
+              **http_opts):
     """Load every log line of a LogQL ``query`` in ``[start, end)`` from Loki into ``store.logs``.
 
     ``url`` is Loki's base URL (``http://loki:3100``) or a full ``.../query_range``
     URL (e.g. through a Grafana proxy); ``start``/``end`` are RFC 3339 text,
     datetimes or epoch numbers.  Pages through the whole window (see
     :func:`page_loki`); ``max_lines`` caps the load and the summary then warns
-    that it is partial.  Returns the load's ``LoadSummary``.
+    that it is partial.  A tqdm bar follows the window for loads longer than two
+    seconds (``progress`` forces it on or off).  Returns the load's ``LoadSummary``.
 
     >>> load_loki(store, "http://loki:3100", '{app="checkout"}', "2026-11-29T13:45Z",
     ...           "2026-11-29T14:30Z", token=jwt)            # doctest: +SKIP
@@ -140,10 +142,16 @@ def load_loki(store, url: str, query: str, start, end, *, token=None, headers=No
     uri = client.url(path, {"query": query, "start": _iso(start_ns), "end": _iso(end_ns)})
 
     def read(source_id: int) -> list[str]:
-        def on_page(found: list[Entry], rejects: list[Reject]) -> None:
-            write_log_rows(store, source_id, [entry_row(e) for e in found])
-            store.add_rejects(source_id, [(r.location, r.error, r.raw) for r in rejects])
-        window = page_loki(client, path, query, start_ns, end_ns, on_page, limit=limit, max_lines=max_lines)
+        from tqdm.auto import tqdm
+        # progress through the window's seconds; shown only for loads longer than two seconds
+        with tqdm(total=round((end_ns - start_ns) / 1e9, 3), unit="s", desc="loki", leave=False,
+                  delay=2 if progress is None else 0, disable=progress is False) as bar:
+            def on_page(found: list[Entry], rejects: list[Reject]) -> None:
+                write_log_rows(store, source_id, [entry_row(e) for e in found])
+                store.add_rejects(source_id, [(r.location, r.error, r.raw) for r in rejects])
+                if found:
+                    bar.update(max(0.0, round((found[-1].time_ns - start_ns) / 1e9, 3) - bar.n))
+            window = page_loki(client, path, query, start_ns, end_ns, on_page, limit=limit, max_lines=max_lines)
         return window.warnings
     return _booked(store, "loki", uri, lease or _lease_of(token), client, read)
 
