@@ -163,3 +163,13 @@ def test_cli_load_url_with_token_from_environment(tmp_path, monkeypatch):
     with Store(tmp_path / "x.duckdb") as store:
         assert store.sql("select kind, uri from sources").values.tolist() == [["http", url]]
     assert b"s3cr3t-token-value" not in (tmp_path / "x.duckdb").read_bytes()
+
+
+def test_progress_bar_on_request(tmp_path, capsys):
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"batches": [resource("scopeSpans", [tempo_span()])]}))
+    with Store() as store:
+        store.load(path, progress=True)
+        assert "100%" in capsys.readouterr().err          # forced on: tqdm on stderr
+        store.load(path)
+        assert capsys.readouterr().err == ""              # default: only loads longer than 2 s show one
