@@ -9,7 +9,6 @@ revoked (and the revocation confirmed) before the bundle is written.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -18,14 +17,13 @@ from pathlib import Path
 
 from .. import config
 from ..errors import CellFailed, RunbookError
+from ..investigation import PII_ENV, RUN_DIR_ENV
 from ..redact import Fingerprints
 from .bundle import HTML_BUDGET, BundleInput, write_bundle
 from .catalog import Template, find
 from .execute import execute
 from .schema import validate
 
-RUN_DIR_ENV = "JITBENCH_RUN_DIR"
-PII_ENV = "JITBENCH_REDACT_PII"
 
 
 @dataclass
