@@ -205,7 +205,8 @@ def chunk_sql(paths: dict[str, list[str]], source_id: int, uri: str, chunk: str,
             SELECT won.*, {_time_sql(*value["time"])} AS time_ns, {_time_sql(*value["observed_time"])} AS obs_ns,
                    {_severity_sql(*value["severity_number"], "s1.number")} AS sev_claim,
                    {_severity_sql(*value["level"], "s2.number")} AS level_sev,
-                   {_hex_sql(*value["trace_id"], (32, 16))} AS trace_id, {_hex_sql(*value["span_id"], (16,))} AS span_id,
+                   {_hex_sql(*value["trace_id"], (32, 16))} AS trace_id,
+                   {_hex_sql(*value["span_id"], (16,))} AS span_id,
                    CASE WHEN t[w_service_name] = 'VARCHAR' THEN v[w_service_name] END AS service_name
             FROM won
             LEFT JOIN severity s1 ON s1.name = lower(trim(v[w_severity_number]))

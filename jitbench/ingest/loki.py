@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from .logs import RAW_CUT, ROLE_OF, Reject, hex_id, logfmt_row, parse_logfmt, severity_number, to_unix_ns
 
@@ -168,11 +168,6 @@ def _id(fields: dict, role: str, sizes: tuple[int, ...]) -> str | None:
 def _dump(value) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
     return text[:RAW_CUT]
-
-
-def iter_rows(found: list[Entry]) -> Iterator[tuple]:
-    """``logs`` rows of entries, in order."""
-    return (entry_row(e) for e in found)
 
 
 # -- the registry reader: a saved query_range response ------------------------------
