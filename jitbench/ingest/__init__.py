@@ -22,6 +22,7 @@ from .registry import ReadResult, Reader, Source, describe, formats, get, regist
 __all__ = ["load", "formats", "register", "Reader", "ReadResult", "Source", "LoadWarning"]
 
 PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short loads stay quiet
+LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's cap during a load into a file store (see _cap_memory)
 
 
 class LoadWarning(UserWarning):
@@ -46,6 +47,7 @@ def load(store, source, format: str | None = None, lease=None, *, progress: bool
     source_id = store.begin_source(kind, label, format, lease)
     notes: list[str] = []
     used: list[str] = []
+    restore = _cap_memory(store)
     try:
         with _progress_bar(sum(_size(s) for s in sources), label, progress) as bar:
             for src in sources:
@@ -70,12 +72,29 @@ def load(store, source, format: str | None = None, lease=None, *, progress: bool
     except BaseException:
         store.discard_source(source_id)
         raise
+    finally:
+        restore()
     summary = store.finish_source(source_id, format="+".join(used) or format, files=len(sources),
                                   bytes=sum(_size(s) for s in sources),
                                   seconds=time.perf_counter() - started, warnings=notes)
     for note in summary.warnings:
         warnings.warn(note if label in note else f"{label}: {note}", LoadWarning, stacklevel=3)
     return summary
+
+
+def _cap_memory(store):
+    """Cap DuckDB's memory while a file-backed store loads; return what undoes it.
+
+    DuckDB keeps every block it writes cached up to its limit (80% of RAM by default),
+    so a big load's peak RSS would grow with the file; capped, written blocks go to
+    disk and memory stays flat.  An in-memory store cannot spill its tables, so it is
+    left alone.
+    """
+    if getattr(store, "path", None) is None:
+        return lambda: None
+    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    store.con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    return lambda: store.con.execute(f"SET memory_limit = '{before}'")
 
 
 def _sniff_one(store, src: Source, source_id: int, *, single: bool, notes: list[str]) -> Reader | None:
