@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from jitbench import access
-from jitbench.runbooks import run
+from jitbench.runbooks import RunResult, run
 
 pytestmark = [pytest.mark.vault, pytest.mark.postgres, pytest.mark.slow]
 
@@ -78,7 +79,18 @@ def test_telemetry_templates(template, incident, tmp_path, vault_user):
         extra["trace_id"] = _slowest_trace(incident)
     if template == "postmortem-summary":
         extra["baseline_start"], extra["baseline_end"] = map(_iso, incident.baseline)
-    result = run(template, _params(incident, **extra), out=tmp_path / "out", progress=False)
+    if template == "error-burst":  # through the command line, as an on-call engineer would
+        from click.testing import CliRunner
+        from jitbench.cli import main
+
+        args = [a for k, v in _params(incident, **extra).items() for a in ("-p", k, v)]
+        invoked = CliRunner().invoke(main, ["run", template, *args, "--out", str(tmp_path / "out"), "--no-progress"])
+        assert invoked.exit_code == 0, invoked.output
+        bundle = Path(invoked.output.split("ok: ")[1].split(" (grant ")[0])
+        grant_id = invoked.output.split("(grant ")[1].split()[0]
+        result = RunResult(bundle, "ok", grant_id)
+    else:
+        result = run(template, _params(incident, **extra), out=tmp_path / "out", progress=False)
     manifest = _check_bundle(result)
     assert result.bundle.parent.name == "INC-7" and result.bundle.name.startswith(template + "-")
     assert manifest["evidence"], "evidence extracts missing"
