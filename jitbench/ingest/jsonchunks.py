@@ -84,13 +84,18 @@ def _valid_json(data: bytes) -> bool:
 
 
 def _table(numbers: list[int], raw: list[bytes]) -> pa.Table:
+    lines = pa.array(numbers, pa.int64())
+    try:  # Arrow checks UTF-8 in C++: no Python string per line
+        return pa.table({"line": lines, "text": pa.array(raw, pa.large_binary()).cast(pa.large_string())})
+    except pa.ArrowInvalid:
+        pass
     texts = []
     for line in raw:
         try:
             texts.append(line.decode("utf-8"))
         except UnicodeDecodeError:
             texts.append(None)  # binary garbage: the reader rejects it by its NULL text
-    return pa.table({"line": pa.array(numbers, pa.int64()), "text": pa.array(texts, pa.large_string())})
+    return pa.table({"line": lines, "text": pa.array(texts, pa.large_string())})
 
 
 def run_chunks(con, source: Source, work: Callable[[object, pa.Table, str], None],
