@@ -1,4 +1,4 @@
-"""A run whose kernel dies, bad parameters, and the CLI: access is revoked or never opened."""
+"""A run whose kernel dies or is interrupted, bad parameters, the CLI: access is revoked or never opened."""
 from __future__ import annotations
 
 import json
@@ -81,3 +81,47 @@ def test_cli_templates_and_bad_run(tmp_path, vault_user, root_client):
     unknown = runner.invoke(main, ["run", "no-such-template"])
     assert unknown.exit_code != 0 and "no template named 'no-such-template'" in unknown.output
     assert token_accessors(root_client) == before
+
+
+@pytest.mark.slow
+def test_ctrl_c_revokes_and_writes_the_bundle(tmp_path, vault_user, root_client, dev_access):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    tpl = make_template(tmp_path / "slow.ipynb", [
+        (["parameters"], "incident_id = 'INC-0'\nreason = 'test'"),
+        "import time\nimport jitbench as jb\ninv = jb.investigate(incident_id, reason=reason)\n"
+        "pg = inv.lease_database('readonly')",
+        "time.sleep(120)",
+    ], BASE_PARAMETERS, roles=["readonly"])
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-m", "jitbench", "run", str(tpl), "-p", "incident_id", "INC-44",
+                             "-p", "reason", "ctrl-c test", "--out", str(tmp_path / "out"), "--no-progress"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until the kernel holds its lease
+            grants = [g for g in access.state.list_grants() if g["incident"] == "INC-44"]
+            if grants and grants[0]["leases"]:
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        else:
+            pytest.fail("the run never took its lease")
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err
+    [grant] = [g for g in access.state.list_grants() if g["incident"] == "INC-44"]
+    assert grant["state"] == "revoked" and not token_alive(root_client, grant["accessor"])
+    assert not lease_exists(root_client, grant["leases"][0]["lease_id"])
+    [bundle] = list((tmp_path / "out" / "INC-44").iterdir())
+    assert json.loads((bundle / "manifest.json").read_text())["outcome"]["status"] == "interrupted"
