@@ -91,8 +91,11 @@ class DemoServers:
 
     def describe(self) -> dict:
         """Ports, pids and the data directory: what ``--stop`` needs, and nothing secret."""
+        log = getattr(self.bao, "_log", None)
         return {"vault_addr": self.bao.addr, "vault_port": self.bao.port, "pg_host": self.pg.host,
-                "pg_port": self.pg.port, "pg_datadir": str(self.pg.datadir), "pids": self.pids()}
+                "pg_port": self.pg.port, "pg_datadir": str(self.pg.datadir), "pids": self.pids(),
+                # the dev server's banner (with its root token) goes to this 0600 file: --stop deletes it
+                "openbao_log": log.name if log is not None else None}
 
     def stop(self) -> None:
         self.pg.stop()
@@ -124,6 +127,8 @@ def stop_kept(wait: float = 15.0) -> dict | None:
         if pid:
             _terminate(pid, wait)
     shutil.rmtree(info.get("pg_datadir") or "/nonexistent", ignore_errors=True)
+    if info.get("openbao_log"):
+        Path(info["openbao_log"]).unlink(missing_ok=True)
     token_path().unlink(missing_ok=True)
     env_path().unlink(missing_ok=True)
     path.unlink()

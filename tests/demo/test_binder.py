@@ -63,7 +63,7 @@ def test_postbuild_installs_and_start_launches_the_demo_servers(tmp_path):
     assert installed.startswith(str(venv)), "jitbench came from the fresh venv"
 
     state = home / ".jitbench" / "demo" / "servers.json"
-    pids = {}
+    pids, kept = {}, {}
     try:
         start = subprocess.run(["bash", str(ROOT / "binder" / "start"), str(venv / "bin" / "python"), "-c", CHECK],
                                env=env, capture_output=True, text=True, timeout=600, cwd=home)
@@ -71,8 +71,14 @@ def test_postbuild_installs_and_start_launches_the_demo_servers(tmp_path):
         assert start.returncode == 0 and "binder-start-ok" in start.stdout, \
             start.stderr[-2000:] + (log.read_text()[-2000:] if log.exists() else "")
         assert "servers left running" in log.read_text()
-        pids = json.loads(state.read_text())["pids"]
+        kept = json.loads(state.read_text())
+        pids = kept["pids"]
         assert all(_alive(pid) for pid in pids.values()), "--keep left both servers running"
+        token_file = home / ".jitbench" / "demo" / "vault-token"
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        token = token_file.read_text()
+        assert token not in log.read_text() and token not in start.stdout + start.stderr
+        assert token not in (home / ".jitbench" / "demo" / "env.sh").read_text()
     finally:
         # what JupyterLab's terminals inherit from `start`: its JITBENCH_HOME
         env["JITBENCH_HOME"] = str(home / ".jitbench")
@@ -82,3 +88,4 @@ def test_postbuild_installs_and_start_launches_the_demo_servers(tmp_path):
     assert stop.returncode == 0 and "stopped OpenBao" in stop.stdout, stop.stderr
     assert not any(_alive(pid) for pid in pids.values())
     assert not state.exists() and not (home / ".jitbench" / "demo" / "vault-token").exists()
+    assert not kept["openbao_log"] or not Path(kept["openbao_log"]).exists(), "the root token's log is gone"

@@ -56,6 +56,8 @@ def test_demo_finds_the_injected_culprit_writes_the_bundle_revokes_and_stops_its
     assert found, text
     assert found.groups() == (truth.service, truth.version, truth.region)
     assert "revoked and confirmed" in text
+    # no Vault token (OpenBao dev root tokens here are root-<hex>, others s.<...>) in what the user saw
+    assert not re.search(r"\broot-[0-9a-f]{20,}|\b(s|hvs|hvb)\.[A-Za-z0-9]{20,}", text + proc.stderr)
 
     report = re.search(r"^report: (.+)$", text, re.M).group(1)
     bundle = out / "INC-DEMO"
