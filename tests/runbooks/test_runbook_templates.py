@@ -64,6 +64,7 @@ def _check_bundle(result, min_figures: int = 1) -> dict:
     assert not re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"https?://", html)
     assert html.count("Plotly.newPlot(") == manifest["report"]["figures"]
     assert html.count("plotly.js v") <= 2  # the library's banner comment, embedded once
+    assert "jitbench-grant-static" in html  # the grant widget's static card stands in for the live widget
     for name, info in manifest["files"].items():
         assert (result.bundle / name).stat().st_size == info["bytes"]
     assert access.state.read_grant(result.grant_id)["state"] == "revoked"
