@@ -11,6 +11,7 @@ from jitbench import access
 from jitbench.demo import generate
 from jitbench.demo.shop import seed
 from jitbench.redact import Fingerprints, find_leaks
+from jitbench.runbooks import postmortem
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SHOP_DB = "shop_nb"
@@ -70,6 +71,12 @@ def test_walkthrough_finds_the_culprit_and_ends_with_access_revoked(oncall, tmp_
     assert not _leaks(text, jitbench_home, oncall["known"])
     assert list(jitbench_home.rglob("fingerprints-*.json")), "the kernel published fingerprints"
     assert all(c.get("outputs") is not None for c in nb["cells"] if c["cell_type"] == "code")
+    # the executed walkthrough becomes a verified post-mortem bundle (the notebook's last step)
+    result = postmortem(out, out=tmp_path / "postmortems", evidence=tmp_path / "evidence-INC-DEMO")
+    assert result.ok and (result.bundle / "report.html").exists()
+    assert (result.bundle / "evidence" / "spans.parquet").exists()
+    manifest = json.loads((result.bundle / "manifest.json").read_text())
+    assert manifest["redaction"]["verified"] and manifest["grant"]["id"] == grants[0]["id"]
 
 
 def test_bring_your_own_data_reads_other_formats_and_keeps_rejects(shared_data, tmp_path):
