@@ -29,7 +29,7 @@ def demo(out, keep, servers_only, stop, seed, traces_per_minute, vault_port, pg_
                                    "run `jitbench demo --stop` first")
     from ..demo.run import run_demo
 
-    result = run_demo(out, keep=keep, seed_value=seed, traces_per_minute=traces_per_minute,
+    result = run_demo(out, keep=keep, seed=seed, traces_per_minute=traces_per_minute,
                       vault_port=vault_port, pg_port=pg_port, investigate=not servers_only, echo=click.echo)
     if servers_only:
         return

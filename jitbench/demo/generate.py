@@ -17,11 +17,11 @@ import gzip as gzip_module
 import json
 import random
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import ParameterError
-from .fleet import CULPRIT, CULPRIT_VERSION, DECOY, REGIONS, SERVICES, Fleet
+from .fleet import CULPRIT, CULPRIT_VERSION, REGIONS, SERVICES, Fleet
 from .flows import MIX, MS, POOL_MESSAGE, Trace
 
 DEFAULT_START = datetime(2026, 11, 29, 13, 2, tzinfo=timezone.utc)
@@ -75,7 +75,7 @@ def _trace_line(batch: list[Trace]) -> str:
                                            for pod, spans in by_pod.values()) + "]}"
 
 
-def _log_lines(batch: list[Trace], trace_of: bool = True) -> list[tuple[int, str]]:
+def _log_lines(batch: list[Trace]) -> list[tuple[int, str]]:
     out = []
     for tr in batch:
         for pod, t, severity, body, span_id in tr.logs:

@@ -9,7 +9,6 @@ data, never what the generator says it injected.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from ..errors import RevocationUnconfirmed
 from .findings import Finding
 from .generate import generate
 from .servers import SHOP_DB, DemoServers
-from .shop import seed
+from .shop import seed as seed_shop
 
 INCIDENT_ID = "INC-DEMO"
 REASON = "checkout returns 5xx since 14:02"
@@ -46,7 +45,7 @@ class DemoResult:
         return html[0] if html else None
 
 
-def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_value: int = 7,
+def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed: int = 7,
              traces_per_minute: float = 20, vault_port: int | None = None, pg_port: int | None = None,
              investigate: bool = True, echo: Callable[[str], None] = print) -> DemoResult:
     """Run the demo end to end and return a :class:`DemoResult`; ``echo`` gets one line per step.
@@ -71,7 +70,7 @@ def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_valu
     servers.check_ports()
     with tempfile.TemporaryDirectory(prefix="jitbench-demo-data-") as data_dir:
         echo("[1/6] generating the incident: a shop of 10 services in 3 regions, a baseline hour + 30 min")
-        incident = generate(data_dir, seed=seed_value, traces_per_minute=traces_per_minute)
+        incident = generate(data_dir, seed=seed, traces_per_minute=traces_per_minute)
         echo(f"      {incident.traces:,} traces, {incident.spans:,} spans, {incident.logs:,} log records")
         echo("[2/6] starting OpenBao (dev server) and PostgreSQL")
         servers.start()
@@ -81,7 +80,7 @@ def run_demo(out: str | Path = "jitbench-demo", *, keep: bool = False, seed_valu
             echo(f"      OpenBao {servers.bao.addr} (pid {pids['openbao']}), "
                  f"PostgreSQL {servers.pg.host}:{servers.pg.port} (pid {pids['postgres']})")
             echo("[3/6] seeding the shop database and configuring the database secrets engine")
-            counts = seed(servers.create_shop_database(), incident, seed=seed_value)
+            counts = seed_shop(servers.create_shop_database(), incident, seed=seed)
             root = access.connect(servers.bao.addr, token=servers.bao.root_token)
             dev = access.setup.configure_dev(root, servers.pg)
             user = access.login_userpass(access.connect(servers.bao.addr), dev.user, dev.password)
