@@ -69,6 +69,27 @@ def _environment(extra: dict[str, str | None]):
                     os.environ[k] = v
 
 
+def _quiet_kernel_manager():
+    """A kernel manager whose kernel writes nothing to our terminal.
+
+    A kernel's own stdout/stderr file descriptors are ours by inheritance:
+    output written there (a C library, a subprocess, ipykernel echoing captured
+    fd output) would bypass the redaction of notebook outputs and land in a
+    terminal or a CI log.  Everything a cell shows reaches the notebook through
+    the kernel's messages instead.
+    """
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):  # the documented override point
+            kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 @dataclass
 class Execution:
     """The result of executing a notebook: the notebook, outcome and where it failed.
@@ -129,7 +150,7 @@ def execute(path: Path, parameters: dict, *, env: dict[str, str | None] | None =
             pm.execute_notebook(str(path), out, parameters=parameters, progress_bar=progress,
                                 kernel_name=kernel_name, cwd=str(cwd) if cwd else None,
                                 execution_timeout=cell_timeout, start_timeout=start_timeout,
-                                log_output=False)
+                                log_output=False, kernel_manager_class=_quiet_kernel_manager())
     except PapermillExecutionError as err:
         outcome, failed, count, error = "failed", err.cell_index, err.exec_count, err.ename
     except DeadKernelError:

@@ -44,9 +44,10 @@ def _grant_record(grant_id: str) -> dict:
     return access.state.read_grant(grant_id)
 
 
-def test_every_way_of_showing_the_password_is_redacted(tmp_path, vault_user, root_client, postgres):
+def test_every_way_of_showing_the_password_is_redacted(tmp_path, vault_user, root_client, postgres, capfd):
     tpl = make_template(tmp_path / "leaky.ipynb", SETUP + [
-        "print('password is', pw)\nprint(dsn)\nsys.stderr.write(pw + '\\n')\nlogging.getLogger().warning(pw)",
+        "print('password is', pw)\nprint(dsn)\nsys.stderr.write(pw + '\\n')\nlogging.getLogger().warning(pw)\n"
+        "import os\nos.write(1, pw.encode() + b'\\n')\nos.write(2, dsn.encode() + b'\\n')",
         "pd.DataFrame({'user': [user], 'password': [pw]})",
         "from IPython.display import HTML, display\ndisplay(HTML(f'<b>{pw}</b>'))\n"
         "display({'application/json': {'pw': pw}}, raw=True)",
@@ -61,6 +62,8 @@ def test_every_way_of_showing_the_password_is_redacted(tmp_path, vault_user, roo
         run(tpl, {"incident_id": "INC-41", "reason": "leak test", "witness": str(witness),
                   "db_port": str(postgres.port)}, out=tmp_path / "out", progress=False)
     values = _witness(witness) + sorted(access.held_secrets())
+    captured = capfd.readouterr()
+    assert_absent(values, captured.out + captured.err, "the runner's terminal")
     message = str(caught.value)
     assert "In [" in message and "failed" in message and "\n" not in message
     assert_absent(values, message, "the error message")
