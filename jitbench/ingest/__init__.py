@@ -22,7 +22,7 @@ from .registry import ReadResult, Reader, Source, describe, formats, get, regist
 __all__ = ["load", "formats", "register", "Reader", "ReadResult", "Source", "LoadWarning"]
 
 PROGRESS_DELAY = 2.0  # seconds before a progress bar appears: short loads stay quiet
-LOAD_MEMORY_LIMIT = "512MB"  # DuckDB's cap during a load into a file store (see _cap_memory)
+LOAD_MEMORY_LIMIT = "256MB"  # DuckDB's cap during a load into a file store (see _cap_memory)
 
 
 class LoadWarning(UserWarning):

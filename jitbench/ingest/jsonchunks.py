@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from .registry import Source
 
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 8 << 20
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 DOCUMENT_LIMIT = 1 << 30  # a pretty-printed document must fit in memory; say so past this
 
