@@ -140,6 +140,7 @@ def exec_(incident, reason, ttl, databases, command) -> None:
 @click.option("--role", default="readonly", show_default=True, help="Name of the read-only database role.")
 def dev_vault(pg_dsn, port, role) -> None:
     """Start an OpenBao dev server (+ PostgreSQL unless --pg-dsn), configure it, print `export` lines, wait."""
+    import signal
     import threading
     from urllib.parse import unquote, urlparse
 
@@ -166,7 +167,12 @@ def dev_vault(pg_dsn, port, role) -> None:
                        f"database role {role!r}, identity token role {dev.token_role!r}")
             click.echo("# Ctrl-C stops the servers", err=True)
             sys.stdout.flush()
-            threading.Event().wait()
+            # a flag set by the signal, polled: Ctrl-C or SIGTERM at any moment ends the wait cleanly
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            while not stop.wait(0.5):
+                pass
         except KeyboardInterrupt:
             pass
         finally:

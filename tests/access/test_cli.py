@@ -106,7 +106,7 @@ def test_dev_vault_prints_working_exports_and_stops_on_ctrl_c(postgres, tmp_path
         assert can_login(postgres, creds)
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(30) == 0
+        assert proc.wait(90) == 0
 
 
 def test_list_sweeps_expired_grants_and_their_token_files(cli):
