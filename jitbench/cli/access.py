@@ -135,7 +135,9 @@ def exec_(incident, reason, ttl, databases, command) -> None:
 
 
 @click.command(name="dev-vault")
-@click.option("--pg-dsn", default=None, help="PostgreSQL superuser DSN Vault should manage (default: start one).")
+@click.option("--pg-dsn", default=None, envvar="JITBENCH_PG_DSN",
+              help="PostgreSQL superuser DSN Vault should manage (default: start one). "
+                   "Prefer the JITBENCH_PG_DSN variable: a password on the command line shows in `ps`.")
 @click.option("--port", type=int, default=None, help="OpenBao port (default: a free one).")
 @click.option("--role", default="readonly", show_default=True, help="Name of the read-only database role.")
 def dev_vault(pg_dsn, port, role) -> None:

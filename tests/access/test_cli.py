@@ -87,9 +87,10 @@ def test_dev_vault_prints_working_exports_and_stops_on_ctrl_c(postgres, tmp_path
     import subprocess
 
     import hvac
-    proc = subprocess.Popen([sys.executable, "-m", "jitbench", "dev-vault", "--pg-dsn", postgres.dsn()],
+    # the DSN travels in the environment, so a failure message (which quotes argv) shows no password
+    proc = subprocess.Popen([sys.executable, "-m", "jitbench", "dev-vault"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, JITBENCH_HOME=str(tmp_path)))
+                            env=dict(os.environ, JITBENCH_HOME=str(tmp_path), JITBENCH_PG_DSN=postgres.dsn()))
     try:
         exports = {}
         for _ in range(4):
