@@ -11,4 +11,8 @@ def __getattr__(name):
     if name in ("investigate", "Investigation"):
         from . import investigation
         return getattr(investigation, name)
+    if name in ("access", "analysis", "plots", "store", "ingest", "runbooks", "redact", "widgets", "demo"):
+        # `jb.analysis.compare(...)` without a separate import, still loaded only when used
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'jitbench' has no attribute {name!r}")
