@@ -130,11 +130,10 @@ def execute(path: Path, parameters: dict, *, env: dict[str, str | None] | None =
 
     ``env`` changes the kernel's environment (that is how the grant reaches
     it, never as a parameter; a ``None`` value removes a variable).  KeyboardInterrupt is recorded as outcome
-    ``interrupted`` and then re-raised by the caller's choice via
-    :attr:`Execution.outcome`.
+    ``interrupted``; the caller decides whether to re-raise it.
 
     >>> ex = execute(Path("templates/error-burst.ipynb"), {"incident_id": "INC-1"})  # doctest: +SKIP
-    >>> ex.outcome
+    >>> ex.outcome                                                                       # doctest: +SKIP
     'ok'
     """
     import papermill as pm
