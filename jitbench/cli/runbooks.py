@@ -28,7 +28,9 @@ def templates(name):
               help="where bundles go: OUT/<incident>/<template>-<timestamp>/")
 @click.option("--pii/--no-pii", default=False, help="also mask e-mails, IPs and card numbers (stable hash)")
 @click.option("--progress/--no-progress", default=True, help="show a progress bar per cell")
-def run(template, params, params_file, out, pii, progress):
+@click.option("--html-budget", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="MB of report content (plotly.js not counted); longer outputs are cut harder")
+def run(template, params, params_file, out, pii, progress, html_budget):
     """Run TEMPLATE under a fresh grant and write its post-mortem bundle.
 
     The grant is opened with the run's incident_id and reason, handed to the
@@ -39,7 +41,7 @@ def run(template, params, params_file, out, pii, progress):
 
     try:
         result = run_runbook(template, dict(params), params_file=params_file, out=out, pii=pii,
-                             progress=progress)
+                             progress=progress, html_budget=int(html_budget * 1e6))
     except KeyboardInterrupt:
         click.echo("interrupted: access revoked, partial bundle written", err=True)
         sys.exit(130)

@@ -33,6 +33,7 @@ from ..redact import Fingerprints, Scrubber, find_bundle_leaks, scrub_notebook
 from . import report
 
 HTML_BUDGET = 5_000_000  # bytes of report content, the embedded plotly.js library not counted
+OUTPUT_LIMITS = (200_000, 50_000, 10_000, 2_000)  # characters of one output in the report, tried in turn
 VERSIONED = ("jitbench", "papermill", "nbconvert", "nbclient", "ipykernel", "duckdb", "pandas", "pyarrow",
              "plotly", "hvac")
 OUTCOME_TEXT = {"failed": "a cell raised an error", "kernel-died": "the kernel died",
@@ -135,11 +136,15 @@ def write_bundle(data: BundleInput, out_root: Path, *, held=(), fingerprints: li
         nb_path = staging / f"{_safe(data.template)}.ipynb"
         nbformat.write(nb, str(nb_path))
 
-        html, figures = report.render(nb, f"{data.incident} {data.template}")
-        library = len(report.plotly_js().encode()) if figures else 0
+        # cut long outputs harder until the report fits its budget (the .ipynb and Parquet keep everything)
+        for output_limit in OUTPUT_LIMITS:
+            html, figures = report.render(nb, f"{data.incident} {data.template}", output_limit)
+            library = len(report.plotly_js().encode()) if figures else 0
+            html_bytes = len(html.encode())
+            over_budget = html_bytes - library > html_budget
+            if not over_budget:
+                break
         (staging / "report.html").write_text(html, encoding="utf-8")
-        html_bytes = len(html.encode())
-        over_budget = html_bytes - library > html_budget
 
         with open(staging / "journal.jsonl", "w", encoding="utf-8") as f:
             for line in data.journal:
@@ -164,7 +169,7 @@ def write_bundle(data: BundleInput, out_root: Path, *, held=(), fingerprints: li
             "grant": scrubber.data(data.grant), "timings": {k: round(v, 3) for k, v in data.timings.items()},
             "versions": _versions(), "files": files, "evidence": evidence,
             "report": {"bytes": html_bytes, "plotly_js_bytes": library, "figures": figures,
-                       "budget": html_budget, "over_budget": over_budget},
+                       "budget": html_budget, "over_budget": over_budget, "output_limit": output_limit},
             "redaction": {"held_values": scrubber.held_count,
                           "fingerprinted_pieces": sum(fp.count for fp in fingerprints), "pii": pii,
                           "verified": True},

@@ -122,3 +122,15 @@ def test_bundle_layout_and_manifest(tmp_path):
     assert manifest["parameters"] == {"n": 1} and manifest["versions"]["papermill"]
     assert manifest["outcome"]["status"] == "ok" and manifest["report"]["figures"] == 0
     assert not [p for p in tmp_path.rglob(".*partial*")]
+
+
+def test_report_is_cut_to_its_budget_and_the_notebook_keeps_everything(tmp_path):
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"line {i} " + "x" * 150_000)
+               for i in range(40)]  # 6 MB of output
+    bundle = write_bundle(BundleInput(nb=_nb_with(outputs), incident="INC-2", template="big"), tmp_path,
+                          html_budget=3_000_000)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["report"]["bytes"] <= 3_000_000 and not manifest["report"]["over_budget"]
+    assert manifest["report"]["output_limit"] == 50_000
+    assert "output cut at 50000 characters" in (bundle / "report.html").read_text()
+    assert (bundle / "big.ipynb").stat().st_size > 6_000_000
