@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 import duckdb
 import pyarrow as pa
 
+from ..errors import IngestError
 from .registry import Source
 
 CHUNK_BYTES = 8 << 20
@@ -59,7 +60,11 @@ def chunks(source: Source, chunk_bytes: int | None = None) -> Iterator[pa.Table]
     with source.open() as stream:
         number = 1
         while True:
-            lines = stream.readlines(chunk_bytes)
+            try:
+                lines = stream.readlines(chunk_bytes)
+            except (OSError, EOFError) as err:
+                raise IngestError(f"cannot read {source.uri} past line {number - 1}: {err}",
+                                  hint="check the file is complete (a cut-off .gz or .zst?)") from None
             if not lines:
                 return
             numbers, texts = [], []

@@ -145,7 +145,7 @@ class Source:
 
 def compression_of(magic: bytes) -> str | None:
     """``"gzip"``, ``"zstd"`` or None, from a file's first bytes."""
-    if magic[:2] == b"\x1f\x8b":
+    if magic[:3] == b"\x1f\x8b\x08":  # gzip magic + deflate, the only method gzip has
         return "gzip"
     if magic[:4] == b"\x28\xb5\x2f\xfd":
         return "zstd"

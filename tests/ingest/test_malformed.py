@@ -188,7 +188,9 @@ def test_a_failing_reader_leaves_the_store_as_it_was(store, tmp_path, monkeypatc
     assert store.count("spans") == 0 and len(store.sql("select * from sources")) == 0
 
 
-garbage = st.one_of(st.binary(min_size=1, max_size=60).filter(lambda b: b"\n" not in b and b.strip()),
+# (a file that starts with gzip's or zstd's magic bytes is a compressed file, and a corrupt one is an error)
+garbage = st.one_of(st.binary(min_size=1, max_size=60).filter(
+                        lambda b: b"\n" not in b and b.strip() and not b.startswith((b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd"))),
                     st.just(b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "ab'),
                     st.just(b'[1, 2, 3]'), st.just(b'"just a string"'), st.just(b'{"resourceLogs": []}'))
 
@@ -224,3 +226,25 @@ def test_property_rows_and_rejects_add_up(tmp_path, items):
         assert summary.rows == good_spans
         located = {int(loc.rsplit(":", 1)[1]) for loc in store.sql("select location from rejects").location}
         assert located == bad_lines and summary.rejects == len(bad_lines)
+
+
+def test_corrupt_gzip_is_one_clear_line(store, tmp_path):
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(gzip.compress((line(span(1)) + "\n").encode() * 50)[:60])   # cut short
+    with pytest.raises(IngestError) as err:
+        store.load(path)
+    assert "\n" not in str(err.value) and str(path) in str(err.value) and "complete" in str(err.value)
+    assert len(store.sql("select * from sources")) == 0
+
+
+def test_gzip_cut_after_the_head_is_one_clear_line(store, tmp_path):
+    import random
+    rnd = random.Random(3)
+    payload = "".join(line(span(i), service=f"{rnd.getrandbits(64):x}") + "\n" for i in range(3000)).encode()
+    whole = gzip.compress(payload, compresslevel=1)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(whole[: len(whole) * 3 // 4])
+    with pytest.raises(IngestError, match="past line") as err:
+        store.load(path)
+    assert "\n" not in str(err.value) and "cut-off" in str(err.value)
+    assert store.count("spans") == 0 and len(store.sql("select * from sources")) == 0
