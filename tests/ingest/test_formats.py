@@ -170,6 +170,7 @@ def test_progress_bar_on_request(tmp_path, capsys):
     path.write_text(json.dumps({"batches": [resource("scopeSpans", [tempo_span()])]}))
     with Store() as store:
         store.load(path, progress=True)
-        assert "100%" in capsys.readouterr().err          # forced on: tqdm on stderr
+        err = capsys.readouterr().err                     # forced on: tqdm on stderr, in bytes
+        assert "t.json" in err and f"/{path.stat().st_size}" in err
         store.load(path)
         assert capsys.readouterr().err == ""              # default: only loads longer than 2 s show one
