@@ -161,7 +161,9 @@ def run(template: str | Path | Template, parameters: dict | None = None, *, para
                            parameters=values, grant=record, journal=access.journal.read(grant_id=grant.id),
                            evidence_dir=run_dir / "evidence", timings=timings, template_sha256=tpl.sha256(),
                            source=str(tpl.path))
-        bundle = write_bundle(data, Path(out), held=access.held_secrets(), fingerprints=_fingerprints(run_dir),
+        # the user's own token is held too, even when it came from VAULT_TOKEN rather than a login
+        held = access.held_secrets() | ({client.token} if getattr(client, "token", None) else set())
+        bundle = write_bundle(data, Path(out), held=held, fingerprints=_fingerprints(run_dir),
                               pii=pii, html_budget=html_budget)
         timings["bundle"] = time.monotonic() - t
     finally:
