@@ -158,8 +158,9 @@ def execute(path: Path, parameters: dict, *, env: dict[str, str | None] | None =
         outcome, error = "timeout", "CellTimeoutError"
     except KeyboardInterrupt:
         outcome, error = "interrupted", "KeyboardInterrupt"
-    except Exception as err:  # kernel could not start, bad notebook: the run failed before any cell
-        outcome, error = "error", type(err).__name__
+    except Exception as err:  # kernel could not start, bad notebook, or a death nbclient noticed elsewhere
+        dead = "kernel died" in str(err).lower() or "dead" in type(err).__name__.lower()
+        outcome, error = ("kernel-died" if dead else "error"), type(err).__name__
     text = _memory.files.pop(out, None)
     nb = nbformat.reads(text, as_version=4) if text else nbformat.read(str(path), as_version=4)
     if outcome not in ("ok", "failed") and failed is None:
