@@ -1,9 +1,9 @@
 """OTLP JSON traces and logs: request documents and the collector file-exporter's JSON lines.
 
 The bulk path: :mod:`.jsonchunks` cuts the source into line-numbered chunks and each
-chunk is flattened by one DuckDB statement with explicit structure (``json_transform``,
+chunk is flattened by a few DuckDB statements with explicit structure (``json_transform``,
 never schema inference: inference is slower and its schema changes with the data).
-Attributes become JSON object text (:func:`.normalize.sql_attributes`).  A line that is
+Attributes become JSON object text (:func:`.normalize.sql_attributes_text`).  A line that is
 not JSON, or not an OTLP record, is rejected with its ``file:line``; so is a span whose
 ids or times cannot be read; everything else in that line still loads.
 
@@ -12,7 +12,6 @@ The same reader takes the wrappers other backends put around OTLP: Tempo's v1
 and the pre-1.0 ``instrumentationLibrarySpans`` name.
 """
 from __future__ import annotations
-
 
 import pyarrow.compute as pc
 
