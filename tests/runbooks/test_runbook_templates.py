@@ -84,8 +84,12 @@ def test_telemetry_templates(template, incident, tmp_path, vault_user):
         from click.testing import CliRunner
         from jitbench.cli import main
 
-        args = [a for k, v in _params(incident, **extra).items() for a in ("-p", k, v)]
-        invoked = CliRunner().invoke(main, ["run", template, *args, "--out", str(tmp_path / "out"), "--no-progress"])
+        params = _params(incident, **extra)
+        window_file = tmp_path / "window.yaml"  # some parameters from a file, the rest from -p
+        window_file.write_text(f"start: '{params.pop('start')}'\nend: '{params.pop('end')}'\n")
+        args = [a for k, v in params.items() for a in ("-p", k, v)]
+        invoked = CliRunner().invoke(main, ["run", template, *args, "-f", str(window_file),
+                                            "--out", str(tmp_path / "out"), "--no-progress"])
         assert invoked.exit_code == 0, invoked.output
         bundle = Path(invoked.output.split("ok: ")[1].split(" (grant ")[0])
         grant_id = invoked.output.split("(grant ")[1].split()[0]
