@@ -94,13 +94,13 @@ class Investigation:
     def lease_database(self, role: str, mount: str = "database"):
         """Dynamic read-only database credentials for ``role``, a child lease of the grant."""
         lease = self.grant.lease_database(role, mount=mount)
-        _publish_fingerprints()
+        _publish_fingerprints(grant_id=self.grant.id)
         return lease
 
     def lease_token(self, role: str):
         """A signed identity token (JWT) for an observability gateway, valid no longer than the grant."""
         lease = self.grant.lease_token(role)
-        _publish_fingerprints()
+        _publish_fingerprints(grant_id=self.grant.id)
         return lease
 
     # -- data ----------------------------------------------------------------
@@ -234,7 +234,12 @@ def _fingerprint_path(grant_id: str | None) -> Path:
 
 
 def _publish_fingerprints(values=None, grant_id: str | None = None) -> None:
-    """Write salted fingerprints of every held value (never the values) for the bundle's verification."""
+    """Write salted fingerprints of every held value (never the values) for the bundle's verification.
+
+    One file per grant this kernel works under, each with every value the
+    process holds: a post-mortem verifies with the files of the grants its
+    notebook shows.
+    """
     global _fingerprints
     from .access import held_secrets
     from .redact import Fingerprints
@@ -242,21 +247,18 @@ def _publish_fingerprints(values=None, grant_id: str | None = None) -> None:
     if _fingerprints is None:
         _fingerprints = Fingerprints()
     _fingerprints.add(held_secrets() if values is None else values)
-    grant_id = grant_id or os.environ.get("JITBENCH_GRANT") or _current_grant_id()
-    path = _fingerprint_path(grant_id)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(_fingerprints.to_json()))
-    os.replace(tmp, path)
+    grant_ids = {inv.grant.id for inv in list(_open) if not inv.closed}
+    grant_ids |= {g for g in (grant_id, os.environ.get("JITBENCH_GRANT")) if g}
+    data = json.dumps(_fingerprints.to_json())
+    for gid in sorted(grant_ids) or [None]:
+        path = _fingerprint_path(gid)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(data)
+        os.replace(tmp, path)
 
 
 _open: "weakref.WeakSet[Investigation]" = weakref.WeakSet()
-
-
-def _current_grant_id() -> str | None:
-    for inv in list(_open):
-        return inv.grant.id
-    return None
 
 
 def _close_all() -> None:
@@ -322,7 +324,7 @@ def investigate(incident: str, reason: str | None = None, window=None, access: s
         # figures as plotly JSON only: the bundle embeds plotly.js once instead of once per kernel
         import plotly.io as pio
         pio.renderers.default = "plotly_mimetype"
-    install(acc.held_secrets, on_change=lambda values: _publish_fingerprints(values, grant.id),
+    install(acc.held_secrets, on_change=lambda values: _publish_fingerprints(values),
             pii=os.environ.get(PII_ENV, "") not in ("", "0", "false"))
     _publish_fingerprints(grant_id=grant.id)
     if not _atexit_registered:
