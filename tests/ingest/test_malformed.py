@@ -71,8 +71,9 @@ def test_mixed_file_keeps_good_rows_and_locates_bad_ones(store, tmp_path):
 def test_empty_file_loads_nothing_and_says_so(store, tmp_path):
     path = tmp_path / "empty.jsonl"
     path.write_bytes(b"")
-    with pytest.warns(LoadWarning, match="no rows loaded"):
+    with pytest.warns(LoadWarning) as caught:
         summary = store.load(path)
+    assert any("no rows loaded" in str(w.message) for w in caught)
     assert (summary.rows, summary.rejects) == (0, 0)
     assert any("empty" in w for w in summary.warnings) and "warning: " in str(summary)
 
@@ -130,7 +131,8 @@ def test_jaeger_and_zipkin_bad_records(store, tmp_path):
     assert locations == {f"{jaeger}#data[0].spans[1]", f"{jaeger}#data[0].spans[2]"}
     zipkin = tmp_path / "zipkin.json"
     zipkin.write_text('[{"traceId": "aa", "id": "bb", "timestamp": 1, "name": "x"},\n {"traceId": "aa", "id": ')
-    summary = store.load(zipkin, format="zipkin")
+    with pytest.warns(LoadWarning, match="no rows loaded"):
+        summary = store.load(zipkin, format="zipkin")
     assert (summary.rows, summary.rejects) == (0, 1)
     assert store.sql(f"select location from rejects where source_id = {summary.source_id}").location[0] \
         == f"{zipkin}:2"
@@ -160,13 +162,15 @@ def test_compressed_globs_and_directories(store, tmp_path):
 def test_directory_with_a_stranger_file(store, tmp_path):
     (tmp_path / "a.jsonl").write_text(line(span(1)) + "\n")
     (tmp_path / "README.bin").write_bytes(bytes(range(200)))
-    with pytest.warns(LoadWarning, match="unknown format"):
+    with pytest.warns(LoadWarning) as caught:
         summary = store.load(tmp_path)
+    assert any("unknown format" in str(w.message) for w in caught)
     assert (summary.rows, summary.rejects) == (1, 1)
     assert store.sql("select location from rejects").location[0] == str(tmp_path / "README.bin")
     (tmp_path / "notes.txt").write_text("plain text the text reader cannot read without a pattern\n")
-    with pytest.warns(LoadWarning, match="notes.txt: not loaded"):
+    with pytest.warns(LoadWarning) as caught:
         summary = store.load(tmp_path)
+    assert any("notes.txt: not loaded" in str(w.message) for w in caught)
     assert (summary.rows, summary.rejects) == (1, 2)
 
 
