@@ -63,6 +63,65 @@ def postgres():
         yield PostgresTarget(pg.host, pg.port, pg.user, pg.password)
 
 
+@pytest.fixture(scope="session")
+def vault_access(openbao, postgres):
+    """OpenBao set up for jitbench (database engine on the test PostgreSQL, read-only role)."""
+    from jitbench import access
+
+    root = access.connect(openbao.addr, token=openbao.root_token)
+    return access.setup.configure_dev(root, postgres)
+
+
+def running_jupyter(app: str, openbao, tmp_path_factory):
+    """Start ``jupyter lab``/``server`` with jitbench enabled, the user's VAULT_TOKEN being OpenBao's root token.
+
+    A generator for session fixtures: yields a DevJupyterLab with ``.home`` (its JITBENCH_HOME).
+    """
+    from jitbench.server.devlab import DevJupyterLab
+
+    base = tmp_path_factory.mktemp(f"jupyter-{app}")
+    (base / "root").mkdir()
+    jupyter = DevJupyterLab(base / "root", app=app, env={
+        "VAULT_ADDR": openbao.addr, "VAULT_TOKEN": openbao.root_token,
+        "JITBENCH_HOME": str(base / "home"), "HOME": str(base)})
+    jupyter.home = base / "home"
+    with jupyter:
+        yield jupyter
+
+
+@pytest.fixture(scope="session")
+def jupyter_server(openbao, tmp_path_factory):
+    """``jupyter server`` with jitbench.server enabled; ``.url``, ``.token``, ``.root_dir``, ``.home``."""
+    yield from running_jupyter("server", openbao, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(openbao, tmp_path_factory):
+    """A JupyterLab with the jitbench extensions (server + lab), for the browser tests."""
+    yield from running_jupyter("lab", openbao, tmp_path_factory)
+
+
+@pytest.fixture
+def server_home(jupyter_server, monkeypatch):
+    """Make this test's JITBENCH_HOME the server's; its grants are removed afterwards."""
+    yield from share_home(jupyter_server, monkeypatch)
+
+
+@pytest.fixture
+def lab_home(jupyterlab, monkeypatch):
+    """Make this test's JITBENCH_HOME the lab's; its grants are removed afterwards."""
+    yield from share_home(jupyterlab, monkeypatch)
+
+
+def share_home(jupyter, monkeypatch):
+    """Point this test's JITBENCH_HOME at ``jupyter``'s, so the grants it opens are the ones listed; clean after."""
+    import shutil
+
+    monkeypatch.setenv("JITBENCH_HOME", str(jupyter.home))
+    yield jupyter.home
+    shutil.rmtree(jupyter.home / "grants", ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def jitbench_home(tmp_path, monkeypatch) -> Path:
     """Each test gets its own local state directory and no ambient Vault settings."""

@@ -1,7 +1,7 @@
 """JupyterLab with jitbench (server + lab extension) against the real OpenBao, and headless Chromium.
 
 Reusable by every browser test:
-- ``jupyterlab`` (session): a running :class:`jitbench.server.devlab.DevJupyterLab`;
+- ``jupyterlab`` (session, in tests/conftest.py): a running :class:`jitbench.server.devlab.DevJupyterLab`;
   ``.url``, ``.token``, ``.root_dir``, ``.home`` (its ``JITBENCH_HOME``), ``.log_text()``;
   the user's ``VAULT_TOKEN`` is the OpenBao root token.
 - ``lab_home``: points this test's ``JITBENCH_HOME`` at the lab's, so grants a test opens
@@ -14,7 +14,6 @@ Screenshots go to ``test-artifacts/ui/`` (``ARTIFACTS``).
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,36 +24,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "ui"
-
-
-@pytest.fixture(scope="session")
-def vault_access(openbao, postgres):
-    """OpenBao set up for jitbench (database engine on the test PostgreSQL, read-only role)."""
-    from jitbench import access
-
-    root = access.connect(openbao.addr, token=openbao.root_token)
-    return access.setup.configure_dev(root, postgres)
-
-
-@pytest.fixture(scope="session")
-def jupyterlab(openbao, tmp_path_factory):
-    """A JupyterLab with the jitbench extensions, the user's VAULT_TOKEN being OpenBao's root token."""
-    base = tmp_path_factory.mktemp("jupyterlab")
-    (base / "root").mkdir()
-    lab = DevJupyterLab(base / "root", app="lab", env={
-        "VAULT_ADDR": openbao.addr, "VAULT_TOKEN": openbao.root_token,
-        "JITBENCH_HOME": str(base / "home"), "HOME": str(base)})
-    lab.home = base / "home"
-    with lab:
-        yield lab
-
-
-@pytest.fixture
-def lab_home(jupyterlab, monkeypatch):
-    """Make this test's JITBENCH_HOME the lab's; its grants are removed afterwards."""
-    monkeypatch.setenv("JITBENCH_HOME", str(jupyterlab.home))
-    yield jupyterlab.home
-    shutil.rmtree(jupyterlab.home / "grants", ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
