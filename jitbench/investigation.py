@@ -32,6 +32,7 @@ from .errors import ConfigError, ParameterError
 
 RUN_DIR_ENV = "JITBENCH_RUN_DIR"  # set by `jitbench run`: where fingerprints and evidence go
 PII_ENV = "JITBENCH_REDACT_PII"
+PII_SALT_ENV = "JITBENCH_REDACT_SALT"  # hex; the runner's, so report and evidence masks match
 EVIDENCE_TABLES = ("spans", "span_events", "span_links", "logs", "sources", "rejects")
 
 
@@ -147,21 +148,27 @@ class Investigation:
                        key=len, reverse=True)
         con = self.store.con
         written = []
+        pii = _pii_on()
+        if pii:
+            from .redact import pii_masker
+            mask = pii_masker(_pii_salt())
+            try:
+                con.create_function("jitbench_pii", lambda t: None if t is None else mask(t), ["VARCHAR"], "VARCHAR",
+                                    side_effects=False)
+            except Exception:  # already registered on this connection by an earlier export
+                pass
 
         def scrubbed_select(relation: str) -> str:
             cols = con.execute(f"DESCRIBE {relation}").fetchall()
             parts = []
             for name, kind, *_ in cols:
                 expr = f'"{name}"'
-                if kind in ("VARCHAR", "JSON"):
-                    for form in forms:
-                        expr = f"replace({expr}, {_sql_literal(form)}, '[REDACTED]')"
-                    if kind == "JSON":
-                        expr = f"CAST({expr} AS VARCHAR)"
-                elif kind.endswith("[]") or kind.startswith(("STRUCT", "MAP")):
+                if kind in ("VARCHAR", "JSON") or kind.endswith("[]") or kind.startswith(("STRUCT", "MAP")):
                     expr = f"CAST({expr} AS VARCHAR)"
                     for form in forms:
                         expr = f"replace({expr}, {_sql_literal(form)}, '[REDACTED]')"
+                    if pii:
+                        expr = f"jitbench_pii({expr})"
                 parts.append(f'{expr} AS "{name}"')
             return f"SELECT {', '.join(parts)} FROM {relation}"
 
@@ -217,6 +224,17 @@ class Investigation:
         window = (f" window={self.window[0]:%Y-%m-%dT%H:%MZ}..{self.window[1]:%Y-%m-%dT%H:%MZ}"
                   if self.window else "")
         return f"<Investigation {self.incident!r}{window} {self.grant!r}>"
+
+
+def _pii_on() -> bool:
+    return os.environ.get(PII_ENV, "") not in ("", "0", "false")
+
+
+def _pii_salt() -> bytes:
+    try:
+        return bytes.fromhex(os.environ.get(PII_SALT_ENV, "")) or b"jitbench"
+    except ValueError:
+        return b"jitbench"
 
 
 def _sql_literal(text: str) -> str:
@@ -324,8 +342,8 @@ def investigate(incident: str, reason: str | None = None, window=None, access: s
         # figures as plotly JSON only: the bundle embeds plotly.js once instead of once per kernel
         import plotly.io as pio
         pio.renderers.default = "plotly_mimetype"
-    install(acc.held_secrets, on_change=lambda values: _publish_fingerprints(values),
-            pii=os.environ.get(PII_ENV, "") not in ("", "0", "false"))
+    install(acc.held_secrets, on_change=lambda values: _publish_fingerprints(values), pii=_pii_on(),
+            salt=_pii_salt())
     _publish_fingerprints(grant_id=grant.id)
     if not _atexit_registered:
         atexit.register(_close_all)

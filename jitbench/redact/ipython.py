@@ -19,12 +19,13 @@ class OutputScrubber:
     """The live scrubber of one kernel: rebuilt whenever the held values change."""
 
     def __init__(self, held: Callable[[], Iterable[str]], on_change: Callable[[frozenset], None] | None = None,
-                 pii: bool = False):
+                 pii: bool = False, salt: bytes = b"jitbench"):
         self._held = held
         self._on_change = on_change
         self._pii = pii
+        self._salt = salt
         self._seen: frozenset = frozenset()
-        self._scrubber = Scrubber(pii=pii)
+        self._scrubber = Scrubber(pii=pii, salt=salt)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -36,7 +37,7 @@ class OutputScrubber:
         if values != self._seen:
             with self._lock:
                 if values != self._seen:
-                    self._scrubber = Scrubber(values, pii=self._pii)
+                    self._scrubber = Scrubber(values, pii=self._pii, salt=self._salt)
                     self._seen = values
                     if self._on_change is not None:
                         self._on_change(values)
@@ -60,7 +61,7 @@ def _shell(shell=None):
 
 
 def install(held: Callable[[], Iterable[str]], on_change: Callable[[frozenset], None] | None = None,
-            pii: bool = False, shell=None) -> OutputScrubber | None:
+            pii: bool = False, shell=None, salt: bytes = b"jitbench") -> OutputScrubber | None:
     """Scrub every message the running kernel sends; ``None`` outside an IPython kernel.
 
     The hook sits on the kernel's ``Session.send``, the one door every output
@@ -78,7 +79,7 @@ def install(held: Callable[[], Iterable[str]], on_change: Callable[[frozenset], 
     existing = getattr(session, "_jitbench_output_scrubber", None)
     if existing is not None:
         return existing
-    scrubber = OutputScrubber(held, on_change, pii)
+    scrubber = OutputScrubber(held, on_change, pii, salt)
     send = session.send
 
     def scrubbed_send(stream, msg_or_type, content=None, *args, **kwargs):

@@ -109,7 +109,8 @@ def _mark_failure(nb, data: BundleInput) -> None:
 
 
 def write_bundle(data: BundleInput, out_root: Path, *, held=(), fingerprints: list[Fingerprints] = (),
-                 pii: bool = False, html_budget: int = HTML_BUDGET, now: datetime | None = None) -> Path:
+                 pii: bool = False, pii_salt: bytes = b"jitbench", html_budget: int = HTML_BUDGET,
+                 now: datetime | None = None) -> Path:
     """Write, verify and publish the bundle of one run; returns its directory.
 
     ``held`` are the secret values this process holds; ``fingerprints`` those
@@ -127,7 +128,7 @@ def write_bundle(data: BundleInput, out_root: Path, *, held=(), fingerprints: li
     staging = parent / f".{final.name}.partial-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True, mode=0o700)
     try:
-        scrubber = Scrubber(held, pii=pii)
+        scrubber = Scrubber(held, pii=pii, salt=pii_salt)
         nb = scrub_notebook(data.nb, scrubber)
         if data.outcome != "ok":
             _mark_failure(nb, data)

@@ -9,6 +9,7 @@ revoked (and the revocation confirmed) before the bundle is written.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import tempfile
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import CellFailed, RunbookError
-from ..investigation import PII_ENV, RUN_DIR_ENV
+from ..investigation import PII_ENV, PII_SALT_ENV, RUN_DIR_ENV
 from ..redact import Fingerprints
 from .bundle import HTML_BUDGET, BundleInput, write_bundle
 from .catalog import Template, find
@@ -138,8 +139,9 @@ def run(template: str | Path | Template, parameters: dict | None = None, *, para
         # the kernel gets the grant, not the user's own token
         env = {**grant.handoff_env(), RUN_DIR_ENV: str(run_dir), "JITBENCH_HOME": str(config.home()),
                "VAULT_TOKEN": None, "BAO_TOKEN": None}
+        pii_salt = secrets.token_bytes(16)  # one per run: masks join within a bundle, not across bundles
         if pii:
-            env[PII_ENV] = "1"
+            env[PII_ENV], env[PII_SALT_ENV] = "1", pii_salt.hex()
         t = time.monotonic()
         try:
             ex = execute(tpl.path, values, env=env, progress=progress, kernel_name=kernel_name,
@@ -164,7 +166,7 @@ def run(template: str | Path | Template, parameters: dict | None = None, *, para
         # the user's own token is held too, even when it came from VAULT_TOKEN rather than a login
         held = access.held_secrets() | ({client.token} if getattr(client, "token", None) else set())
         bundle = write_bundle(data, Path(out), held=held, fingerprints=_fingerprints(run_dir),
-                              pii=pii, html_budget=html_budget)
+                              pii=pii, pii_salt=pii_salt, html_budget=html_budget)
         timings["bundle"] = time.monotonic() - t
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -51,7 +51,8 @@ def test_every_way_of_showing_the_password_is_redacted(tmp_path, vault_user, roo
         "pd.DataFrame({'user': [user], 'password': [pw]})",
         "from IPython.display import HTML, display\ndisplay(HTML(f'<b>{pw}</b>'))\n"
         "display({'application/json': {'pw': pw}}, raw=True)",
-        "inv.evidence('leaky', pd.DataFrame({'who': [user], 'pw': [pw]}))",
+        "inv.evidence('leaky', pd.DataFrame({'who': [user], 'pw': [pw], 'customer': ['ada@example.com']}))\n"
+        "print('customer ada@example.com')",
         (["raises-exception"], "raise RuntimeError(f'cannot log in as {user} with {pw}')"),
         "kept = {'dsn': dsn, 'password': pw}",
         "kept",
@@ -60,7 +61,7 @@ def test_every_way_of_showing_the_password_is_redacted(tmp_path, vault_user, roo
     witness = tmp_path / "witness.json"
     with pytest.raises(CellFailed) as caught:
         run(tpl, {"incident_id": "INC-41", "reason": "leak test", "witness": str(witness),
-                  "db_port": str(postgres.port)}, out=tmp_path / "out", progress=False)
+                  "db_port": str(postgres.port)}, out=tmp_path / "out", progress=False, pii=True)
     values = _witness(witness) + sorted(access.held_secrets())
     captured = capfd.readouterr()
     assert_absent(values, captured.out + captured.err, "the runner's terminal")
@@ -76,6 +77,11 @@ def test_every_way_of_showing_the_password_is_redacted(tmp_path, vault_user, roo
     names = {p.name for p in result.bundle.iterdir()}
     assert {"leaky.ipynb", "report.html", "journal.jsonl", "manifest.json", "evidence"} <= names
     assert (result.bundle / "evidence" / "leaky.parquet").is_file()
+    # --pii: the e-mail is masked with the same salted hash in the report and in the evidence
+    assert "ada@example.com" not in text
+    import pyarrow.parquet as pq
+    [masked] = pq.read_table(result.bundle / "evidence" / "leaky.parquet").column("customer").to_pylist()
+    assert masked.startswith("<email:") and masked in (result.bundle / "leaky.ipynb").read_text()
     manifest = json.loads((result.bundle / "manifest.json").read_text())
     assert manifest["outcome"]["status"] == "failed" and manifest["grant"]["id"] == result.grant_id
     assert manifest["redaction"]["fingerprinted_pieces"] > 0
