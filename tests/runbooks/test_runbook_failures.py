@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -29,7 +30,8 @@ def test_killed_kernel_still_writes_the_bundle_and_revokes(tmp_path, vault_user,
         run(tpl, {"incident_id": "INC-43", "reason": "kernel death test"}, out=tmp_path / "out", progress=False)
     result = caught.value.result
     assert result.outcome == "kernel-died"
-    assert "kernel-died at cell 3 `os.kill(os.getpid(), 9)`" in str(caught.value)
+    # the execution count may or may not have reached us before the kernel died
+    assert re.search(r"kernel-died at cell 3 (\(In \[4\]\) )?`os\.kill\(os\.getpid\(\), 9\)`", str(caught.value))
     manifest = json.loads((result.bundle / "manifest.json").read_text())
     assert manifest["outcome"]["status"] == "kernel-died"
     nb = (result.bundle / "dies.ipynb").read_text()
