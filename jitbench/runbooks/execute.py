@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 import time
 import uuid
@@ -69,8 +70,8 @@ def _environment(extra: dict[str, str | None]):
                     os.environ[k] = v
 
 
-def _quiet_kernel_manager():
-    """A kernel manager whose kernel writes nothing to our terminal.
+def _quiet_kernel_manager(launched: list | None = None):
+    """A kernel manager whose kernel writes nothing to our terminal (and that ``launched`` records).
 
     A kernel's own stdout/stderr file descriptors are ours by inheritance:
     output written there (a C library, a subprocess, ipykernel echoing captured
@@ -85,7 +86,10 @@ def _quiet_kernel_manager():
     class QuietKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):  # the documented override point
             kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
+            result = await super()._async_launch_kernel(kernel_cmd, **kw)
+            if launched is not None:
+                launched.append(self)
+            return result
 
     return QuietKernelManager
 
@@ -141,6 +145,23 @@ def execute(path: Path, parameters: dict, *, env: dict[str, str | None] | None =
     from papermill.exceptions import PapermillExecutionError
 
     _register_memory_io()
+    launched: list = []
+    interrupted = threading.Event()
+
+    def on_ctrl_c(signum, frame):
+        # A KeyboardInterrupt raised inside nbclient's event loop can leave it waiting on the busy
+        # kernel until the cell ends; ending the kernel instead makes nbclient return at once.
+        interrupted.set()
+        if not launched:
+            raise KeyboardInterrupt  # no kernel yet: stop where we are
+        for km in launched:
+            pid = getattr(km.provisioner, "pid", None)
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_ctrl_c) if in_main else None
     out = f"{MEMORY_SCHEME}{uuid.uuid4().hex}.ipynb"
     started = time.monotonic()
     outcome, failed, count, error = "ok", None, None, None
@@ -149,7 +170,7 @@ def execute(path: Path, parameters: dict, *, env: dict[str, str | None] | None =
             pm.execute_notebook(str(path), out, parameters=parameters, progress_bar=progress,
                                 kernel_name=kernel_name, cwd=str(cwd) if cwd else None,
                                 execution_timeout=cell_timeout, start_timeout=start_timeout,
-                                log_output=False, kernel_manager_class=_quiet_kernel_manager())
+                                log_output=False, kernel_manager_class=_quiet_kernel_manager(launched))
     except PapermillExecutionError as err:
         outcome, failed, count, error = "failed", err.cell_index, err.exec_count, err.ename
     except DeadKernelError:
@@ -161,6 +182,11 @@ def execute(path: Path, parameters: dict, *, env: dict[str, str | None] | None =
     except Exception as err:  # kernel could not start, bad notebook, or a death nbclient noticed elsewhere
         dead = "kernel died" in str(err).lower() or "dead" in type(err).__name__.lower()
         outcome, error = ("kernel-died" if dead else "error"), type(err).__name__
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted.is_set():
+        outcome, error = "interrupted", "KeyboardInterrupt"
     text = _memory.files.pop(out, None)
     nb = nbformat.reads(text, as_version=4) if text else nbformat.read(str(path), as_version=4)
     if outcome not in ("ok", "failed") and failed is None:
