@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from jitbench.errors import ParameterError
-from jitbench.analysis.window import (choose_bucket, data_extent, interval_sql, parse_window, sql_time,
+from jitbench.analysis.window import (choose_bucket, data_extent, interval_sql, parse_window,
                                       window_clause)
 
 def _entry(alias: str = "") -> str:

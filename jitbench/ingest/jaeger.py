@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 from .normalize import hex_id, span_kind, to_json
-from .registry import ReadResult, Reader, register
+from .registry import ReadResult, Reader, json_document, register
 
 
 def _tag_value(tag: dict):
@@ -97,12 +97,8 @@ def span_rows(span: dict, processes: dict, trace_ids: set) -> tuple[dict, list, 
 
 def read_jaeger(store, source, source_id: int, **opts) -> ReadResult:
     """Read a Jaeger JSON document into spans, span_events and span_links."""
-    text = source.read_all()
-    try:
-        doc = json.loads(text)
-    except ValueError as err:
-        store.add_rejects(source_id, [(source.location(getattr(err, "lineno", None)),
-                                       f"not valid JSON: {err}", text[:2000])])
+    doc = json_document(store, source, source_id)
+    if doc is None:
         return ReadResult()
     traces = traces_of(doc)
     spans, events, links, rejects, warnings = [], [], [], [], []

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +142,17 @@ class Source:
     def location(self, line: int | None = None) -> str:
         """``uri:line`` — where a reject came from."""
         return self.uri if line is None else f"{self.uri}:{line}"
+
+
+def json_document(store, source: Source, source_id: int):
+    """``source`` parsed as one JSON document; ``None`` once the reason it is not one is a reject."""
+    text = source.read_all()
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        store.add_rejects(source_id, [(source.location(getattr(err, "lineno", None)),
+                                       f"not valid JSON: {err}", text[:2000])])
+        return None
 
 
 def compression_of(magic: bytes) -> str | None:

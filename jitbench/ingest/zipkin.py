@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from .normalize import hex_id, span_kind, to_json
-from .registry import ReadResult, Reader, register
+from .registry import ReadResult, Reader, json_document, register
 
 
 def span_rows(span: dict) -> tuple[dict, list]:
@@ -56,12 +56,8 @@ def span_rows(span: dict) -> tuple[dict, list]:
 
 def read_zipkin(store, source, source_id: int, **opts) -> ReadResult:
     """Read a Zipkin v2 JSON span array (or one span object) into spans and span_events."""
-    text = source.read_all()
-    try:
-        doc = json.loads(text)
-    except ValueError as err:
-        store.add_rejects(source_id, [(source.location(getattr(err, "lineno", None)),
-                                       f"not valid JSON: {err}", text[:2000])])
+    doc = json_document(store, source, source_id)
+    if doc is None:
         return ReadResult()
     items = doc if isinstance(doc, list) else [doc]
     # a trace list from /api/v2/traces is a list of span lists

@@ -17,24 +17,17 @@ from .. import config
 from ..errors import RunbookError
 from ..redact import Fingerprints
 from .bundle import HTML_BUDGET, BundleInput, write_bundle
-from .run import RunResult
+from .run import RunResult, read_fingerprints
 
 GRANT_ID = re.compile(r"\bg-[0-9a-f]{12}\b")
 
 
 def _fingerprints(grant_ids: list[str]) -> list[Fingerprints]:
     """The fingerprints left by the kernels of ``grant_ids`` (all of them when none is known)."""
-    found = []
     paths = sorted((config.home() / "fingerprints").glob("fingerprints-*.json"))
     if grant_ids:
         paths = [p for p in paths if any(p.name.startswith(f"fingerprints-{gid}-") for gid in grant_ids)]
-    for path in paths:
-        try:
-            found.append(Fingerprints.from_json(json.loads(path.read_text())))
-        except (ValueError, KeyError, OSError):
-            raise RunbookError(f"fingerprints file {path} is unreadable; cannot verify the bundle",
-                               hint="delete it if it belongs to no notebook, then retry") from None
-    return found
+    return read_fingerprints(paths, hint="delete it if it belongs to no notebook, then retry")
 
 
 def postmortem(notebook: str | Path, out: str | Path = "postmortems", *, incident: str | None = None,

@@ -80,15 +80,15 @@ def prepare(template: str | Path | Template, parameters: dict | None = None,
     return tpl, values
 
 
-def _fingerprints(run_dir: Path) -> list[Fingerprints]:
+def read_fingerprints(paths, *, hint: str) -> list[Fingerprints]:
+    """The kernels' fingerprints at ``paths``; an unreadable file refuses the bundle (it cannot prove anything)."""
     found = []
-    for path in sorted(run_dir.glob("fingerprints-*.json")):
+    for path in paths:
         try:
-            found.append(Fingerprints.from_json(json.loads(path.read_text())))
+            found.append(Fingerprints.from_json(json.loads(Path(path).read_text())))
         except (ValueError, KeyError, OSError):
-            # unreadable fingerprints cannot prove anything: refuse rather than trust less
-            raise RunbookError(f"the kernel's fingerprints {path.name} are unreadable; bundle not written",
-                               hint="re-run the runbook") from None
+            raise RunbookError(f"the fingerprints file {path} is unreadable; bundle not written",
+                               hint=hint) from None
     return found
 
 
@@ -165,7 +165,8 @@ def run(template: str | Path | Template, parameters: dict | None = None, *, para
                            source=str(tpl.path))
         # the user's own token is held too, even when it came from VAULT_TOKEN rather than a login
         held = access.held_secrets() | ({client.token} if getattr(client, "token", None) else set())
-        bundle = write_bundle(data, Path(out), held=held, fingerprints=_fingerprints(run_dir),
+        fingerprints = read_fingerprints(sorted(run_dir.glob("fingerprints-*.json")), hint="re-run the runbook")
+        bundle = write_bundle(data, Path(out), held=held, fingerprints=fingerprints,
                               pii=pii, pii_salt=pii_salt, html_budget=html_budget)
         timings["bundle"] = time.monotonic() - t
     finally:

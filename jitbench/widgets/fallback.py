@@ -11,7 +11,7 @@ import html
 from datetime import datetime, timezone
 from typing import Any
 
-from jitbench.widgets.grant import GrantWidget, lease_summary
+from jitbench.widgets.grant import GrantWidget
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"

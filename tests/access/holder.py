@@ -6,7 +6,6 @@ itself), prints "ready" and waits to be killed.
 """
 import json
 import os
-import sys
 import time
 
 from jitbench.access import Grant, Keeper, connect, login_userpass
