@@ -107,7 +107,18 @@ def test_dev_vault_prints_working_exports_and_stops_on_ctrl_c(postgres, tmp_path
         assert can_login(postgres, creds)
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(90) == 0
+        try:
+            code = proc.wait(90)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave it (and its OpenBao) running after a failed test
+            raise
+    assert code == 0
+    # Ctrl-C stopped the OpenBao that dev-vault started
+    import socket
+    from urllib.parse import urlparse
+    addr = urlparse(exports["VAULT_ADDR"])
+    with pytest.raises(OSError):
+        socket.create_connection((addr.hostname, addr.port), timeout=2).close()
 
 
 def test_list_sweeps_expired_grants_and_their_token_files(cli):
