@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from .processes import alive
+
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = r"""
 import os, pathlib, hvac, psycopg
@@ -29,17 +31,6 @@ print("binder-start-ok")
 """
 
 pytestmark = [pytest.mark.slow, pytest.mark.vault, pytest.mark.postgres]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_postbuild_installs_and_start_launches_the_demo_servers(tmp_path):
@@ -73,7 +64,7 @@ def test_postbuild_installs_and_start_launches_the_demo_servers(tmp_path):
         assert "servers left running" in log.read_text()
         kept = json.loads(state.read_text())
         pids = kept["pids"]
-        assert all(_alive(pid) for pid in pids.values()), "--keep left both servers running"
+        assert all(alive(pid) for pid in pids.values()), "--keep left both servers running"
         token_file = home / ".jitbench" / "demo" / "vault-token"
         assert token_file.stat().st_mode & 0o777 == 0o600
         token = token_file.read_text()
@@ -86,6 +77,6 @@ def test_postbuild_installs_and_start_launches_the_demo_servers(tmp_path):
         stop = subprocess.run([str(venv / "bin" / "jitbench"), "demo", "--stop"], env=env, capture_output=True,
                               text=True, timeout=120, cwd=home)
     assert stop.returncode == 0 and "stopped OpenBao" in stop.stdout, stop.stderr
-    assert not any(_alive(pid) for pid in pids.values())
+    assert not any(alive(pid) for pid in pids.values())
     assert not state.exists() and not (home / ".jitbench" / "demo" / "vault-token").exists()
     assert not kept["openbao_log"] or not Path(kept["openbao_log"]).exists(), "the root token's log is gone"

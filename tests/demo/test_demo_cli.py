@@ -11,6 +11,8 @@ import pytest
 
 from jitbench.demo import generate
 
+from .processes import alive
+
 pytestmark = [pytest.mark.vault, pytest.mark.postgres, pytest.mark.slow]
 
 SIZE = ["--traces-per-minute", "15", "--seed", "7"]
@@ -19,19 +21,6 @@ SIZE = ["--traces-per-minute", "15", "--seed", "7"]
 def _jitbench(*args, timeout=300):
     return subprocess.run([sys.executable, "-m", "jitbench", *args], capture_output=True, text=True,
                           timeout=timeout, env=os.environ.copy())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is not running
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _listening(port: int) -> bool:
@@ -80,7 +69,7 @@ def test_demo_finds_the_injected_culprit_writes_the_bundle_revokes_and_stops_its
     servers = re.search(r"OpenBao http://127\.0\.0\.1:(\d+) \(pid (\d+)\), PostgreSQL [\d.]+:(\d+) \(pid (\d+)\)", text)
     assert servers, text
     vault_port, bao_pid, pg_port, pg_pid = map(int, servers.groups())
-    assert not _alive(bao_pid) and not _alive(pg_pid)
+    assert not alive(bao_pid) and not alive(pg_pid)
     assert not _listening(vault_port) and not _listening(pg_port)
 
 
