@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
+from . import direct
 from .jsonchunks import run_chunks
 from .normalize import (SPAN_KINDS, STATUS_CODES, sql_attributes, sql_attributes_text, sql_enum,
                         sql_hex_id, sql_time_ns)
@@ -126,7 +127,13 @@ def _wrappers_in(texts) -> set[str]:
 
 
 def read_traces(store, source, source_id: int, **opts) -> ReadResult:
-    """Read OTLP JSON traces (document or file-exporter lines) into spans, span_events, span_links."""
+    """Read OTLP JSON traces (document or file-exporter lines) into spans, span_events, span_links.
+
+    A clean local file of JSON lines is read by DuckDB itself (:mod:`.direct`); anything
+    else, or a file in which that finds a bad record, is read in line-numbered chunks.
+    """
+    if direct.eligible(source) and _read_traces_direct(store, source, source_id):
+        return ReadResult()
     uri = source.uri
 
     def work(cursor, chunk, name: str) -> None:
@@ -178,6 +185,88 @@ def read_traces(store, source, source_id: int, **opts) -> ReadResult:
 
     run_chunks(store.con, source, work)
     return ReadResult()
+
+
+EVENTS_OR_LINKS = "span events or links"
+
+
+def _read_traces_direct(store, source, source_id: int) -> bool:
+    """Load a clean file of plain OTLP lines in DuckDB's own parallel scan; False if it is not clean.
+
+    Spans come first in a pass that refuses any span with events or links, because
+    those need a second pass over the file (one statement fills one table); a file
+    whose first 64 KiB show them gets both passes at once.
+    """
+    head = source.head()
+    if b'"events"' not in head and b'"links"' not in head:
+        reason = direct.load(store, source, [_direct_spans(source, source_id, refuse_events=True)])
+        if reason is None or EVENTS_OR_LINKS not in reason:
+            return reason is None
+    return direct.load(store, source, [_direct_spans(source, source_id, refuse_events=False),
+                                       _direct_events(source, source_id), _direct_links(source, source_id)]) is None
+
+
+def _direct_spans(source, source_id: int, refuse_events: bool) -> str:
+    """INSERT of every span of a clean file (see :mod:`.direct` for what "clean" means)."""
+    layout = traces_layout(set())
+    span = SPAN.replace(f'"events":[{EVENT}],"links":[{LINK}]', '"events":"JSON","links":"JSON"')
+    doc = (layout["doc"].replace(f'"spans":[{SPAN}]', f'"spans":[{span}]')
+           .replace('"scopeSpans":', f'"instrumentationLibrarySpans":"JSON","scopeSpans":', 1))
+    problem = _span_problem()
+    if refuse_events:
+        problem = (f"coalesce({problem}, CASE WHEN coalesce(sp.events::VARCHAR, '[]') <> '[]' "
+                   f"OR coalesce(sp.links::VARCHAR, '[]') <> '[]' THEN '{EVENTS_OR_LINKS}' END)")
+    resource_spans = direct.refuse("j.resourceSpans IS NULL", "a line without resourceSpans", "j.resourceSpans")
+    scope_spans = direct.refuse("rs.instrumentationLibrarySpans IS NOT NULL", "instrumentationLibrarySpans",
+                                "rs.scopeSpans")
+    return f"""
+        INSERT INTO spans
+        WITH r AS (SELECT unnest({resource_spans}) AS rs
+                   FROM (SELECT json_transform(json, '{doc}') AS j FROM {direct.scan(source)})),
+        s AS (SELECT {sql_attributes_text('rs.resource.attributes', KV)} AS resource_attributes,
+                     unnest({scope_spans}) AS ss FROM r),
+        p AS (SELECT {SERVICE_OF_OBJECT} AS service_name, resource_attributes, ss.scope AS sc,
+                     unnest(ss.spans) AS sp FROM s),
+        n AS (SELECT *, {sql_hex_id('sp.traceId')} AS trace_id, {sql_hex_id('sp.spanId')} AS span_id,
+                     nullif({sql_hex_id('sp.parentSpanId')}, '') AS parent_span_id,
+                     {sql_time_ns('sp.startTimeUnixNano')} AS start_time,
+                     {sql_time_ns('sp.endTimeUnixNano')} AS end_time FROM p)
+        SELECT {direct.refuse(f"({problem}) IS NOT NULL", "a span needs a closer look: ' || (" + problem + ") || '", "trace_id")},
+               span_id, parent_span_id, sp.traceState, service_name, sp.name,
+               {sql_enum('sp.kind', SPAN_KINDS, 'SPAN_KIND_', 'UNSPECIFIED')},
+               start_time, end_time, epoch_ns(end_time) - epoch_ns(start_time),
+               {sql_enum('sp.status.code', STATUS_CODES, 'STATUS_CODE_', 'UNSET')},
+               nullif(sp.status.message, ''), {sql_attributes_text('sp.attributes', KV)},
+               resource_attributes, sc.name, sc.version, {source_id}
+        FROM n"""
+
+
+def _direct_spans_of(source, field: str, item: str) -> str:
+    """SQL rows (trace_id, span_id, x) for every item of ``field`` (events or links) of a clean file."""
+    doc = (f'{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":{V},"spanId":{V},'
+           f'"{field}":[{item}]}}]}}]}}]}}')
+    return f"""
+        SELECT {sql_hex_id('sp.traceId')} AS trace_id, {sql_hex_id('sp.spanId')} AS span_id, unnest(sp.{field}) AS x
+        FROM (SELECT unnest(ss.spans) AS sp
+              FROM (SELECT unnest(rs.scopeSpans) AS ss
+                    FROM (SELECT unnest(json_transform(json, '{doc}').resourceSpans) AS rs
+                          FROM {direct.scan(source)} WHERE contains(json, '"{field}"'))))
+        WHERE len(sp.{field}) > 0"""
+
+
+def _direct_events(source, source_id: int) -> str:
+    return f"""
+        INSERT INTO span_events
+        SELECT trace_id, span_id, {sql_time_ns('x.timeUnixNano')}, x.name, {sql_attributes('x.attributes')}, {source_id}
+        FROM ({_direct_spans_of(source, 'events', EVENT)})"""
+
+
+def _direct_links(source, source_id: int) -> str:
+    return f"""
+        INSERT INTO span_links
+        SELECT trace_id, span_id, {sql_hex_id('x.traceId')}, {sql_hex_id('x.spanId')}, x.traceState,
+               {sql_attributes('x.attributes')}, {source_id}
+        FROM ({_direct_spans_of(source, 'links', LINK)})"""
 
 
 def read_logs(store, source, source_id: int, **opts) -> ReadResult:
