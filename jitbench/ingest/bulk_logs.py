@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 
+from . import direct
 from .jsonchunks import run_chunks
 from .log_values import _NUMERIC_LEVEL, _SEVERITY
 from .logs import LOG_COLUMNS, ROLE_OF
@@ -32,6 +33,9 @@ ROLE_ORDER = ("time", "observed_time", "level", "severity_number", "body", "trac
 _RFC3339_RE = (r"^\s*(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*"
                r"(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$")
 _PARTS = "['y', 'mo', 'd', 'h', 'mi', 's', 'frac', 'tz']"
+# the commonest shape by far; DuckDB's TIMESTAMP_NS cast reads it whole, nanoseconds included
+# (it would ignore an offset, hence only "Z"; a leap second or hour 24 takes the general path)
+_ZULU_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?Z"
 
 
 def field_paths(head: bytes, sample_lines: int = 500) -> dict[str, list[str]] | None:
@@ -135,6 +139,8 @@ def _time_sql(text: str, type_: str) -> str:
             f"WHEN {type_} IN ('UBIGINT', 'BIGINT') THEN {exact} "
             f"WHEN {type_} = 'DOUBLE' THEN coalesce(CASE WHEN {is_signed} THEN {exact} END, {approx}) "
             f"WHEN {type_} <> 'VARCHAR' THEN NULL "
+            f"WHEN {t} LIKE '____-__-__T__:__:__%Z' AND regexp_full_match({t}, {_q(_ZULU_RE)}) "
+            f"THEN coalesce(epoch_ns(TRY_CAST({t} AS TIMESTAMP_NS)), {from_text}) "
             f"WHEN {t} LIKE '____-__-__T__:__:__%' AND regexp_full_match({t}, {_q(_RFC3339_RE)}) "
             f"THEN coalesce({cast}, {from_text}) "
             f"WHEN {is_number} THEN {exact} "
@@ -160,8 +166,12 @@ def _hex_sql(text: str, type_: str, sizes: tuple[int, ...]) -> str:
             f"ELSE nullif({other}, repeat('0', length({other}))) END")
 
 
-def chunk_sql(paths: dict[str, list[str]], source_id: int, uri: str, chunk: str, out: str) -> list[str]:
-    """The statements that read one chunk table (``line``, ``text``) into ``logs`` and ``rejects``."""
+def rows_sql(paths: dict[str, list[str]], lines: str) -> str:
+    """The query turning ``lines`` (a relation of ``line``, ``text``) into ``logs`` columns plus ``error``.
+
+    ``error`` names what is wrong with a line (NULL when nothing is); ``text`` is kept
+    only for those lines, for ``rejects``.  Times come out as BIGINT nanoseconds.
+    """
     flat = [(role, key) for role in ROLE_ORDER for key in paths.get(role, [])]
     index = {rk: i + 1 for i, rk in enumerate(flat)}
     path_list = "[" + ", ".join(_q(_json_path(k)) for _, k in flat) + "]" if flat else "[]::VARCHAR[]"
@@ -189,11 +199,10 @@ def chunk_sql(paths: dict[str, list[str]], source_id: int, uri: str, chunk: str,
     patch = ("'{' || concat_ws(',', " + ", ".join(f"CASE WHEN {taken[r]} THEN {frag} END" for r, frag in removals)
              + ") || '}'") if removals else "'{}'"
     attributes = f"nullif(json_merge_patch(text, {patch})::VARCHAR, '{{}}')"
-    return [
-        f"""CREATE OR REPLACE TEMP TABLE {out} AS
+    return f"""
         WITH severity(name, number) AS ({severity_values()}
         ), parsed AS (
-            SELECT line, text, text IS NOT NULL AND json_valid(text) AS valid FROM {chunk}
+            SELECT line, text, text IS NOT NULL AND json_valid(text) AS valid FROM {lines}
         ), fields AS (
             SELECT line, text, valid, jt,
                    CASE WHEN jt = 'OBJECT' THEN json_extract_string(text, {path_list}) END AS v,
@@ -224,11 +233,21 @@ def chunk_sql(paths: dict[str, list[str]], source_id: int, uri: str, chunk: str,
                coalesce(sev_claim, level_sev) AS severity_number,
                service_name, CASE WHEN w_body IS NOT NULL THEN v[w_body] END AS body, trace_id, span_id,
                CASE WHEN jt = 'OBJECT' THEN {attributes} END AS attributes
-        FROM timed)""",
-        f"""INSERT INTO logs ({', '.join(LOG_COLUMNS)}, source_id)
+        FROM timed)"""
+
+
+def _insert_logs(rows: str, source_id: int, where: str) -> str:
+    return f"""INSERT INTO logs ({', '.join(LOG_COLUMNS)}, source_id)
         SELECT make_timestamp_ns(time), make_timestamp_ns(observed_time), severity_text, severity_number,
                service_name, body, trace_id, span_id, attributes, NULL, {int(source_id)}
-        FROM {out} WHERE error IS NULL""",
+        FROM {rows} WHERE {where}"""
+
+
+def chunk_sql(paths: dict[str, list[str]], source_id: int, uri: str, chunk: str, out: str) -> list[str]:
+    """The statements that read one chunk table (``line``, ``text``) into ``logs`` and ``rejects``."""
+    return [
+        f"CREATE OR REPLACE TEMP TABLE {out} AS {rows_sql(paths, chunk)}",
+        _insert_logs(out, source_id, "error IS NULL"),
         f"""INSERT INTO rejects
         SELECT {int(source_id)}, {_q(uri + ':')} || line, error, left(rtrim(coalesce(text, ''), E'\\r\\n'), 2000)
         FROM {out} WHERE error IS NOT NULL ORDER BY line""",
@@ -236,8 +255,21 @@ def chunk_sql(paths: dict[str, list[str]], source_id: int, uri: str, chunk: str,
     ]
 
 
+def direct_sql(paths: dict[str, list[str]], source_id: int, source) -> str:
+    """The one statement that loads a clean local file (see :mod:`.direct`): any bad line fails it."""
+    rows = rows_sql(paths, f"(SELECT NULL::BIGINT AS line, json::VARCHAR AS text FROM {direct.scan(source)})")
+    return _insert_logs(f"({rows})", source_id, direct.refuse("error IS NOT NULL", "a bad log line", "true"))
+
+
 def read_bulk(store, source, source_id: int, paths: dict[str, list[str]]) -> None:
-    """Read a JSON-lines log source into ``logs``/``rejects`` in DuckDB, chunk by chunk, on every core."""
+    """Read a JSON-lines log source into ``logs``/``rejects`` in DuckDB, on every core.
+
+    A clean local file in one statement that DuckDB reads itself; otherwise (or if that
+    finds a bad line) chunk by chunk, so that every bad line is rejected with its number.
+    """
+    if direct.eligible(source) and direct.load(store, source, [direct_sql(paths, source_id, source)]) is None:
+        return
+
     def work(cursor, chunk, name: str) -> None:
         # a time without an offset is UTC, as in the Python path, whatever the machine's zone
         cursor.execute("SET TimeZone = 'UTC'")

@@ -75,15 +75,16 @@ def load(store, source: Source, statements: list[str]) -> str | None:
 
 @contextmanager
 def _settings(con, file_store: bool) -> Iterator[None]:
-    """Every core, no insertion order (so inserts run in parallel), a memory cap for file stores.
+    """Every core, no insertion order (so inserts run in parallel), UTC, a memory cap for file stores.
 
     The cap matters: DuckDB otherwise keeps every block it writes cached up to 80% of
     RAM, and a file store's peak RSS would grow with the file; capped, written blocks
     leave memory.  An in-memory store cannot spill its tables, so it is not capped.
     """
-    names = ["threads", "preserve_insertion_order"] + (["memory_limit"] if file_store else [])
+    names = ["threads", "preserve_insertion_order", "TimeZone"] + (["memory_limit"] if file_store else [])
     before = {n: con.execute(f"SELECT current_setting('{n}')").fetchall()[0][0] for n in names}
     con.execute(f"SET threads = {os.cpu_count() or 1}")
+    con.execute("SET TimeZone = 'UTC'")  # a time written without an offset is UTC, as everywhere in jitbench
     con.execute("SET preserve_insertion_order = false")
     if file_store:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import warnings
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -82,3 +83,23 @@ def test_same_rows_for_arbitrary_values(tmp_path, records):
     (python_rows, python_rejects), (bulk_rows, bulk_rejects) = both_paths(tmp_path, data)
     assert bulk_rejects == python_rejects
     assert bulk_rows == python_rows
+
+
+def test_clean_file_in_one_pass_gives_the_python_rows(tmp_path, caplog):
+    # the varied file without the lines the Python path rejects: DuckDB reads it whole, same rows
+    lines = [json.dumps({"time": time, "level": LEVELS[i % len(LEVELS)], "msg": f"m{i}",
+                         "trace_id": IDS[i % len(IDS)], "service": ["cart", 7, None][i % 3], "n": i})
+             for i, time in enumerate(TIMES * 3)]
+    probe = tmp_path / "probe.jsonl"
+    probe.write_text("\n".join(lines) + "\n")
+    with Store() as store:
+        store.load(str(probe), format="json-logs", bulk=False, progress=False)
+        bad = {int(loc.rsplit(":", 1)[1]) for loc in store.sql("select location from rejects").location}
+    clean = [line for number, line in enumerate(lines, 1) if number not in bad]
+    assert bad and len(clean) > 40
+    with caplog.at_level(logging.DEBUG, logger="jitbench.ingest.direct"):
+        (python_rows, python_rejects), (bulk_rows, bulk_rejects) = both_paths(
+            tmp_path, ("\n".join(clean) + "\n").encode())
+    assert "read by DuckDB in one pass" in caplog.text and "line by line" not in caplog.text
+    assert python_rejects == bulk_rejects == []
+    assert bulk_rows == python_rows and len(bulk_rows) == len(clean)
