@@ -166,11 +166,13 @@ def _hex_sql(text: str, type_: str, sizes: tuple[int, ...]) -> str:
             f"ELSE nullif({other}, repeat('0', length({other}))) END")
 
 
-def rows_sql(paths: dict[str, list[str]], lines: str) -> str:
+def rows_sql(paths: dict[str, list[str]], lines: str, parsed: bool = False) -> str:
     """The query turning ``lines`` (a relation of ``line``, ``text``) into ``logs`` columns plus ``error``.
 
     ``error`` names what is wrong with a line (NULL when nothing is); ``text`` is kept
     only for those lines, for ``rejects``.  Times come out as BIGINT nanoseconds.
+    ``parsed`` says the texts are known to be JSON (DuckDB's JSON scan read them): each
+    parse of a line saved is a tenth of the load.
     """
     flat = [(role, key) for role in ROLE_ORDER for key in paths.get(role, [])]
     index = {rk: i + 1 for i, rk in enumerate(flat)}
@@ -190,7 +192,11 @@ def rows_sql(paths: dict[str, list[str]], lines: str) -> str:
         winners.append("CASE " + " ".join(f"WHEN {ok} THEN {i}" for ok, i, _ in picks) + f" END AS w_{role}")
         removals.append((role, "CASE w_" + role + " " + " ".join(
             f"WHEN {i} THEN {_q(json.dumps(k) + ':null')}" for _, i, k in picks) + " END"))
-    value = {r: (f"v[w_{r}]", f"t[w_{r}]") for r in ROLE_ORDER}
+    # each role's winning value and JSON type, taken out of the lists once
+    value = {r: (f"v_{r}", f"t_{r}") for r in ROLE_ORDER}
+    valid = "true" if parsed else "text IS NOT NULL AND json_valid(text)"
+    json_type = "CASE WHEN starts_with(text, '{') THEN 'OBJECT' ELSE json_type(text) END" if parsed else "json_type(text)"
+    picked = ", ".join(f"v[w_{r}] AS v_{r}, t[w_{r}] AS t_{r}" for r in ROLE_ORDER)
     taken = {"time": "time_ns IS NOT NULL", "observed_time": "obs_ns IS NOT NULL",
              "level": "w_level IS NOT NULL", "severity_number": "sev_claim IS NOT NULL",
              "body": "w_body IS NOT NULL", "trace_id": "trace_id IS NOT NULL", "span_id": "span_id IS NOT NULL",
@@ -202,24 +208,26 @@ def rows_sql(paths: dict[str, list[str]], lines: str) -> str:
     return f"""
         WITH severity(name, number) AS ({severity_values()}
         ), parsed AS (
-            SELECT line, text, text IS NOT NULL AND json_valid(text) AS valid FROM {lines}
+            SELECT line, text, {valid} AS valid FROM {lines}
         ), fields AS (
             SELECT line, text, valid, jt,
                    CASE WHEN jt = 'OBJECT' THEN json_extract_string(text, {path_list}) END AS v,
                    CASE WHEN jt = 'OBJECT' THEN json_type(text, {path_list}) END AS t
-            FROM (SELECT *, CASE WHEN valid THEN json_type(text) END AS jt FROM parsed)
+            FROM (SELECT *, CASE WHEN valid THEN {json_type} END AS jt FROM parsed)
         ), won AS (
             SELECT *, {", ".join(winners)} FROM fields
+        ), picked AS (
+            SELECT *, {picked} FROM won
         ), timed AS (
-            SELECT won.*, {_time_sql(*value["time"])} AS time_ns, {_time_sql(*value["observed_time"])} AS obs_ns,
+            SELECT picked.*, {_time_sql(*value["time"])} AS time_ns, {_time_sql(*value["observed_time"])} AS obs_ns,
                    {_severity_sql(*value["severity_number"], "s1.number")} AS sev_claim,
                    {_severity_sql(*value["level"], "s2.number")} AS level_sev,
                    {_hex_sql(*value["trace_id"], (32, 16))} AS trace_id,
                    {_hex_sql(*value["span_id"], (16,))} AS span_id,
-                   CASE WHEN t[w_service_name] = 'VARCHAR' THEN v[w_service_name] END AS service_name
-            FROM won
-            LEFT JOIN severity s1 ON s1.name = lower(trim(v[w_severity_number]))
-            LEFT JOIN severity s2 ON s2.name = lower(trim(v[w_level]))
+                   CASE WHEN t_service_name = 'VARCHAR' THEN v_service_name END AS service_name
+            FROM picked
+            LEFT JOIN severity s1 ON s1.name = lower(trim(v_severity_number))
+            LEFT JOIN severity s2 ON s2.name = lower(trim(v_level))
         )
         SELECT line, CASE WHEN error IS NOT NULL THEN text END AS text, * EXCLUDE (line, text) FROM (
         SELECT line, text,
@@ -229,9 +237,9 @@ def rows_sql(paths: dict[str, list[str]], lines: str) -> str:
                     ELSE coalesce({_time_error(value["time"][0], "time_ns")},
                                   {_time_error(value["observed_time"][0], "obs_ns")}) END AS error,
                coalesce(time_ns, obs_ns) AS time, obs_ns AS observed_time,
-               CASE WHEN w_level IS NOT NULL THEN v[w_level] END AS severity_text,
+               v_level AS severity_text,
                coalesce(sev_claim, level_sev) AS severity_number,
-               service_name, CASE WHEN w_body IS NOT NULL THEN v[w_body] END AS body, trace_id, span_id,
+               service_name, v_body AS body, trace_id, span_id,
                CASE WHEN jt = 'OBJECT' THEN {attributes} END AS attributes
         FROM timed)"""
 
@@ -257,7 +265,8 @@ def chunk_sql(paths: dict[str, list[str]], source_id: int, uri: str, chunk: str,
 
 def direct_sql(paths: dict[str, list[str]], source_id: int, source) -> str:
     """The one statement that loads a clean local file (see :mod:`.direct`): any bad line fails it."""
-    rows = rows_sql(paths, f"(SELECT NULL::BIGINT AS line, json::VARCHAR AS text FROM {direct.scan(source)})")
+    rows = rows_sql(paths, f"(SELECT NULL::BIGINT AS line, json::VARCHAR AS text FROM {direct.scan(source)})",
+                    parsed=True)
     return _insert_logs(f"({rows})", source_id, direct.refuse("error IS NOT NULL", "a bad log line", "true"))
 
 
