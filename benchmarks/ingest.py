@@ -8,11 +8,12 @@ Generates (once, cached in --dir, default /tmp/jitbench-bench; never in the repo
 * logs.jsonl — JSON-lines application logs (time, level, message, service, trace/span ids).
 
 Each load runs in its own subprocess so that its peak RSS (ru_maxrss) is its own:
-jitbench (`Store(file).load(path)`), the pandas baseline (`json.loads` + `pd.json_normalize`,
+jitbench (`Store(file).load(path)`, and `Store().load(path)` in memory; with --careful also
+the line-numbered path that a file with a bad record takes), the pandas baseline (`json.loads` + `pd.json_normalize`,
 on the first --sample-mb of the file and scaled, because the full file takes minutes), and
 DuckDB's bare NDJSON object scan of the same bytes (the ceiling on this machine right now:
 other load on the machine moves every figure, the ratios less).  jitbench is also run on a
-quarter of the spans file to show whether its peak RSS grows with the file size.
+quarter of each file to show whether its peak RSS grows with the file size.
 Ratios are given on wall time and on CPU time: on a shared machine the second is steadier.
 """
 from __future__ import annotations
@@ -89,15 +90,18 @@ def generate_logs(path: Path, n_lines: int, seed: int = 11) -> None:
 
 # -- the measured loads (each in a subprocess) -----------------------------------------------
 
-def child_jitbench(path: str, fmt: str) -> dict:
+def child_jitbench(path: str, fmt: str, where: str = "file", careful: bool = False) -> dict:
+    from jitbench.ingest import direct
     from jitbench.store import Store
-    db = tempfile.mktemp(suffix=".duckdb", dir=os.path.dirname(path))
+    if careful:  # what a file with a bad line costs: the line-numbered path throughout
+        direct.eligible = lambda source: False
+    db = tempfile.mktemp(suffix=".duckdb", dir=os.path.dirname(path)) if where == "file" else None
     try:
         with Store(db) as store:
             summary = store.load(path, format=fmt, progress=False)
             return {"rows": summary.rows, "rejects": summary.rejects}
     finally:
-        for suffix in ("", ".wal"):
+        for suffix in ("", ".wal") if db else ():
             if os.path.exists(db + suffix):
                 os.remove(db + suffix)
 
@@ -145,6 +149,10 @@ def child_main(kind: str, path: str, fmt: str, sample_bytes: int) -> None:
     started, cpu = time.perf_counter(), time.process_time()
     if kind == "jitbench":
         result = child_jitbench(path, fmt)
+    elif kind == "jitbench-memory":
+        result = child_jitbench(path, fmt, where="memory")
+    elif kind == "jitbench-careful":
+        result = child_jitbench(path, fmt, careful=True)
     elif kind == "pandas":
         result = child_pandas(path, fmt, sample_bytes)
     else:
@@ -179,6 +187,8 @@ def main() -> None:
     parser.add_argument("--logs", type=int, default=5_000_000)
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "jitbench-bench")
     parser.add_argument("--sample-mb", type=int, default=60, help="pandas baseline reads this much, then scales")
+    parser.add_argument("--careful", action="store_true",
+                        help="also time the line-numbered path (what a file with a bad line takes)")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f} (other work on the machine moves "
@@ -200,17 +210,23 @@ def main() -> None:
             t = time.perf_counter()
             generate_logs(path, args.logs)
             print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
-        datasets.append(("lines", path, "json-logs", None))
+        quarter = args.dir / f"logs-{args.logs}-quarter.jsonl"
+        if not quarter.exists():
+            generate_logs(quarter, args.logs // 4)
+        datasets.append(("lines", path, "json-logs", quarter))
     for unit, path, fmt, quarter in datasets:
         size = path.stat().st_size
         print(f"\n{path.name}: {size / 1e6:.0f} MB, format {fmt}")
         base = report("pandas json + json_normalize", size, unit,
                       run_child("pandas", path, fmt, args.sample_mb << 20))
         report("duckdb bare NDJSON scan (ceiling)", size, "lines", run_child("scan", path, fmt))
-        report("jitbench Store.load", size, unit, run_child("jitbench", path, fmt), base)
+        report("jitbench Store(file).load", size, unit, run_child("jitbench", path, fmt), base)
         if quarter is not None:
-            report("jitbench Store.load, 1/4 file", quarter.stat().st_size, unit,
+            report("jitbench Store(file).load, 1/4 file", quarter.stat().st_size, unit,
                    run_child("jitbench", quarter, fmt), base)
+        report("jitbench Store().load (in memory)", size, unit, run_child("jitbench-memory", path, fmt), base)
+        if args.careful:
+            report("jitbench file, line-numbered path", size, unit, run_child("jitbench-careful", path, fmt), base)
 
 
 if __name__ == "__main__":

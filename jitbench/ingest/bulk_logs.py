@@ -1,8 +1,9 @@
 """JSON-lines logs through DuckDB: the bulk path of the ``json-logs`` reader, for big files.
 
 The Python reader (:func:`jitbench.ingest.logs.json_log_row`) costs tens of
-microseconds a line; this path hands chunks of lines
-(:mod:`jitbench.ingest.jsonchunks`) to DuckDB, which parses each line once
+microseconds a line; this path hands a clean local file to DuckDB whole
+(:mod:`jitbench.ingest.direct`), or anything else in chunks of numbered lines
+(:mod:`jitbench.ingest.jsonchunks`), and DuckDB parses each line
 (``json_extract_string`` over a list of paths) and applies the same rules in
 SQL: which field name fills which role, times by magnitude or RFC 3339 to UTC
 nanoseconds, OTLP severity numbers, hex ids, the unclaimed fields as

@@ -30,9 +30,13 @@ MEMORY_LIMIT = "512MB"     # a file store's cap while DuckDB streams a file into
 DECLINED = "jitbench: not clean"  # prefix of the error() raised in statements to hand over to the careful path
 
 
+GLOB_CHARS = set("*?[]{}")  # DuckDB would expand them in a path and might read other files too
+
+
 def eligible(source: Source) -> bool:
     """True when DuckDB can read ``source`` itself: a local file of JSON lines (plain, gzip or zstd)."""
-    return source.path is not None and not is_document(source.head())
+    return (source.path is not None and not GLOB_CHARS & set(str(source.path))
+            and not is_document(source.head()))
 
 
 def scan(source: Source) -> str:

@@ -1,6 +1,7 @@
 """JSON sources cut into line-numbered Arrow chunks, and run through DuckDB two chunks at a time.
 
-This is the bulk path of the JSON readers.  DuckDB parses and flattens JSON far faster
+This is the line-numbered path of the JSON readers (a clean local file is read by DuckDB
+whole, :mod:`.direct`; this path takes everything else).  DuckDB parses and flattens JSON far faster
 than Python, but a file of few, huge lines (a collector writes hundreds of spans a line)
 lands in one DuckDB vector and so on one core; and a whole-file query holds the whole
 file's intermediate rows.  Cutting the file here into chunks of lines (``CHUNK_BYTES``)

@@ -1,8 +1,11 @@
 """OTLP JSON traces and logs: request documents and the collector file-exporter's JSON lines.
 
-The bulk path: :mod:`.jsonchunks` cuts the source into line-numbered chunks and each
-chunk is flattened by a few DuckDB statements with explicit structure (``json_transform``,
-never schema inference: inference is slower and its schema changes with the data).
+A clean local file of JSON lines is read by DuckDB itself, in one parallel pass
+(:mod:`.direct`).  Anything else - a document, bytes from HTTP, a file in which that pass
+met a bad record - takes the line-numbered path: :mod:`.jsonchunks` cuts the source into
+chunks of lines and each chunk is flattened by a few DuckDB statements.  Both use explicit
+structure (``json_transform``, never schema inference: inference is slower and its schema
+changes with the data).
 Attributes become JSON object text (:func:`.normalize.sql_attributes_text`).  A line that is
 not JSON, or not an OTLP record, is rejected with its ``file:line``; so is a span whose
 ids or times cannot be read; everything else in that line still loads.

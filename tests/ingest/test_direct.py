@@ -191,3 +191,15 @@ def test_shared_otlp_lines_one_pass(shared_data, tmp_path, monkeypatch, caplog):
         (fast, fast_rows, _), (careful, careful_rows, _) = load_both(path, monkeypatch, caplog)
         assert fast_rows == careful_rows, path
         assert (fast.rows, fast.rejects) == (careful.rows, careful.rejects), path
+
+
+def test_file_names_are_not_patterns_to_duckdb(tmp_path):
+    # DuckDB expands [..] in a path: "t[1].jsonl" would read "t1.jsonl"; such a file is read line by line
+    folder = tmp_path / "d"
+    folder.mkdir()
+    write(folder, "t[1].jsonl", otlp_lines(2, seed=1))
+    write(folder, "t1.jsonl", otlp_lines(3, seed=2))
+    with Store() as store:
+        summary = store.load(folder, progress=False)
+        assert summary.rows == 5 * 39
+        assert store.sql("SELECT count(DISTINCT (trace_id, span_id)) AS n FROM spans").n[0] == 5 * 39
