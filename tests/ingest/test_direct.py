@@ -138,7 +138,11 @@ def test_events_past_the_head_are_found(tmp_path, monkeypatch, caplog):
 
 @pytest.mark.parametrize("compress", ["gzip", "zstd"])
 def test_compressed_files_one_pass(tmp_path, monkeypatch, caplog, compress):
-    path = write(tmp_path, f"t.jsonl.{compress}", otlp_lines(10, events=True), compress)
+    # two members/frames back to back, as appending to a rotated .gz or .zst leaves them
+    first = write(tmp_path, f"a.jsonl.{compress}", otlp_lines(4, events=True, seed=1), compress)
+    second = write(tmp_path, f"b.jsonl.{compress}", otlp_lines(6, events=True, seed=2), compress)
+    path = tmp_path / f"t.jsonl.{compress}"
+    path.write_bytes(first.read_bytes() + second.read_bytes())
     (fast, fast_rows, fast_log), (_, careful_rows, _) = load_both(path, monkeypatch, caplog)
     assert ONE_PASS in fast_log and fast_rows == careful_rows and fast.rows == 10 * 39
 
