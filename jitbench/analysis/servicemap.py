@@ -36,9 +36,14 @@ def service_map(store, window=None) -> pd.DataFrame:
             SELECT hash(trace_id, span_id) AS id, hash(trace_id, parent_span_id) AS pid,
                    parent_span_id IS NOT NULL AS has_parent, coalesce(service_name, 'unknown') AS service,
                    kind, start_time, duration_ns, status_code FROM spans),
+        -- a Zipkin id shared by a client and a server half: what runs under it ran in the server,
+        -- so the client half is nobody's parent (else every call below it counts twice)
+        parents AS (
+            SELECT * FROM s WHERE NOT (kind IN ('CLIENT', 'PRODUCER')
+                                       AND id IN (SELECT id FROM s WHERE kind IN ('SERVER', 'CONSUMER')))),
         calls AS (
             SELECT p.service AS caller, c.service AS callee, 'service' AS callee_kind, c.duration_ns, c.status_code
-            FROM s c JOIN s p ON c.pid = p.id
+            FROM s c JOIN parents p ON c.pid = p.id
             WHERE c.has_parent AND {win} AND p.service <> c.service
             UNION ALL
             SELECT coalesce(c.service_name, 'unknown'), {_PEER} AS peer, 'external', c.duration_ns, c.status_code

@@ -70,3 +70,13 @@ def test_service_maps_and_worst_traces_of_the_real_data(real):
     worst = an.worst_traces(real, "errors")
     assert "8ce82b2e9ed820ba" in set(worst.trace_id)
     plots.timeline(an.timeline(real))
+
+
+def test_shared_zipkin_ids_count_each_call_once(shared_data):
+    # skew.json: servicea calls serviceb once; the call's client and server halves share an id,
+    # and serviceb's own child span must not make a second servicea -> serviceb call
+    with Store() as store:
+        store.load(shared_data / "zipkin" / "skew.json")
+        edges = an.service_map(store).set_index(["caller", "callee"])
+        assert edges.loc[("servicea", "serviceb")].calls == 1
+        assert len(edges) == 1
