@@ -178,22 +178,27 @@ def sql_attributes(col: str) -> str:
 
 
 def sql_attributes_text(col: str, kv_type: str) -> str:
-    """SQL turning OTLP key/value JSON text (a ``JSON`` column) into JSON object text, mostly by
+    """SQL turning OTLP key/value JSON text (a ``JSON`` column) into a JSON object, mostly by
     plain text replacement.
 
     DuckDB hands back a ``JSON`` field minified, so a list of scalar attributes always reads
     ``[{"key":"k","value":{"stringValue":...}},...]``; the markers replaced all contain a bare
     double quote, which inside a JSON string is always escaped, so they cannot be confused
-    with text in a key or value.  Lists holding arrays, kvlists or empty values, or written in
-    another key order, take the general path (:func:`sql_attributes` over ``kv_type``).
+    with text in a key or value.  A list that is not of that shape (an item without a value,
+    another key order, an extra field) does not come out as valid JSON, and takes the
+    general path (:func:`sql_attributes` over ``kv_type``), as do lists holding arrays,
+    kvlists or empty values.  The result is of type JSON (validated once, here).
     """
-    fast = f"regexp_replace(CAST({col} AS VARCHAR), '\"intValue\":\"(-?[0-9]+)\"', '\"intValue\":\\1', 'g')"
+    text = f"CAST({col} AS VARCHAR)"
+    fast = f"regexp_replace({text}, '\"intValue\":\"(-?[0-9]+)\"', '\"intValue\":\\1', 'g')"
     for kind in ("stringValue", "intValue", "boolValue", "doubleValue", "bytesValue"):
         fast = f"replace({fast}, ',\"value\":{{\"{kind}\":', ':')"
-    fast = f"replace({fast}, '}}}},{{\"key\":', ',')"
-    text = f"CAST({col} AS VARCHAR)"
+    fast = f"replace(replace({fast}, '}}}},{{\"key\":', ','), '[{{\"key\":', '{{')"
+    # a scalar never ends in } or ]: trimming them drops exactly the last item's "}}]"
+    fast = f"TRY_CAST(rtrim({fast}, '}}]') || '}}' AS JSON)"
     simple = (f"starts_with({text}, '[{{\"key\":\"') AND ends_with({text}, '}}}}]') "
               f"AND NOT contains({text}, 'Value\":{{') AND NOT contains({text}, '\"value\":{{}}')")
-    return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {text} = '[]' THEN '{{}}' "
-            f"WHEN {simple} THEN '{{' || ({fast})[9:-4] || '}}' "
-            f"ELSE {sql_attributes(f'json_transform({col}, {chr(39)}{kv_type}{chr(39)})')} END")
+    general = sql_attributes(f"json_transform({col}, {chr(39)}{kv_type}{chr(39)})")
+    return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {text} = '[]' THEN '{{}}'::JSON "
+            f"WHEN {simple} THEN coalesce({fast}, ({general})::JSON) "
+            f"ELSE ({general})::JSON END")

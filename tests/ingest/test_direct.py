@@ -207,3 +207,18 @@ def test_file_names_are_not_patterns_to_duckdb(tmp_path):
         summary = store.load(folder, progress=False)
         assert summary.rows == 5 * 39
         assert store.sql("SELECT count(DISTINCT (trace_id, span_id)) AS n FROM spans").n[0] == 5 * 39
+
+
+def test_odd_attribute_lists_take_the_general_conversion(tmp_path, monkeypatch, caplog):
+    # an item without a value, a null value, an extra field, another key order: not the common
+    # shape, so the text replacement would not give JSON; the general conversion takes them
+    odd = [{"key": "a", "value": {"stringValue": "x"}}, {"key": "k2"}, {"key": "k3", "value": None},
+           {"value": {"intValue": "7"}, "key": "swapped"}, {"key": "e", "value": {"boolValue": True}, "extra": 1},
+           {"key": "b", "value": {"intValue": "5"}}]
+    spans = [make_span(random.Random(i), i, False, False) | {"attributes": odd[:n]} for i, n in enumerate(range(1, 7))]
+    line = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]})
+    path = write(tmp_path, "odd.jsonl", [line, line])
+    (fast, fast_rows, fast_log), (_, careful_rows, _) = load_both(path, monkeypatch, caplog)
+    assert ONE_PASS in fast_log and fast_rows == careful_rows and fast.rows == 12
+    longest = max((json.loads(r["attributes"]) for r in fast_rows["spans"]), key=len)
+    assert longest == {"a": "x", "k2": None, "k3": None, "swapped": 7, "e": True, "b": 5}
