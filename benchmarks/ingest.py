@@ -186,6 +186,17 @@ def report(label: str, size: int, unit: str, res: dict, base: dict | None = None
     return {**res, "mbps": mbps, "cpu_per_mb": res["cpu"] * scale / size}
 
 
+def cached(folder: Path, name: str, n: int, generate) -> tuple[Path, Path]:
+    """The generated file of ``n`` records and its quarter-size twin, made once in ``folder``."""
+    path, quarter = folder / f"{name}-{n}.jsonl", folder / f"{name}-{n}-quarter.jsonl"
+    for target, count in ((path, n), (quarter, n // 4)):
+        if not target.exists():
+            t = time.perf_counter()
+            generate(target, count)
+            print(f"generated {target} ({target.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
+    return path, quarter
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spans", type=int, default=1_000_000)
@@ -198,37 +209,19 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f} (other work on the machine moves "
           f"the absolute figures)")
-    datasets = []
-    if args.spans:
-        path = args.dir / f"spans-{args.spans}.jsonl"
-        if not path.exists():
-            t = time.perf_counter()
-            generate_spans(path, args.spans)
-            print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
-        quarter = args.dir / f"spans-{args.spans}-quarter.jsonl"
-        if not quarter.exists():
-            generate_spans(quarter, args.spans // 4)
-        datasets.append(("spans", path, "otlp-traces", quarter))
-    if args.logs:
-        path = args.dir / f"logs-{args.logs}.jsonl"
-        if not path.exists():
-            t = time.perf_counter()
-            generate_logs(path, args.logs)
-            print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
-        quarter = args.dir / f"logs-{args.logs}-quarter.jsonl"
-        if not quarter.exists():
-            generate_logs(quarter, args.logs // 4)
-        datasets.append(("lines", path, "json-logs", quarter))
-    for unit, path, fmt, quarter in datasets:
+    datasets = [(unit, *cached(args.dir, name, n, generate), fmt)
+                for unit, name, n, generate, fmt in (("spans", "spans", args.spans, generate_spans, "otlp-traces"),
+                                                     ("lines", "logs", args.logs, generate_logs, "json-logs"))
+                if n]
+    for unit, path, quarter, fmt in datasets:
         size = path.stat().st_size
         print(f"\n{path.name}: {size / 1e6:.0f} MB, format {fmt}")
         base = report("pandas json + json_normalize", size, unit,
                       run_child("pandas", path, fmt, args.sample_mb << 20))
         report("duckdb bare NDJSON scan (ceiling)", size, "lines", run_child("scan", path, fmt))
         report("jitbench Store(file).load", size, unit, run_child("jitbench", path, fmt), base)
-        if quarter is not None:
-            report("jitbench Store(file).load, 1/4 file", quarter.stat().st_size, unit,
-                   run_child("jitbench", quarter, fmt), base)
+        report("jitbench Store(file).load, 1/4 file", quarter.stat().st_size, unit,
+               run_child("jitbench", quarter, fmt), base)
         report("jitbench Store().load (in memory)", size, unit, run_child("jitbench-memory", path, fmt), base)
         if args.careful:
             report("jitbench file, line-numbered path", size, unit, run_child("jitbench-careful", path, fmt), base)
