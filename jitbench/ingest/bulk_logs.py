@@ -136,16 +136,17 @@ def _time_sql(text: str, type_: str) -> str:
     # a lambda over a one-element list binds the regexp's groups to `p` without recomputing them
     from_text = (f"list_transform([regexp_extract({t}, {_q(_RFC3339_RE)}, {_PARTS})], "
                  f"lambda p: {from_parts})[1]")
-    return (f"CASE WHEN {text} IS NULL THEN NULL "
+    # the common shape first, on the text as it is (matching it, the text has nothing to trim)
+    zulu = (f"CASE WHEN {type_} = 'VARCHAR' AND {text} LIKE '____-__-__T__:__:__%Z' "
+            f"AND regexp_full_match({text}, {_q(_ZULU_RE)}) THEN epoch_ns(TRY_CAST({text} AS TIMESTAMP_NS)) END")
+    return (f"CASE WHEN {text} IS NULL THEN NULL ELSE coalesce({zulu}, CASE "
             f"WHEN {type_} IN ('UBIGINT', 'BIGINT') THEN {exact} "
             f"WHEN {type_} = 'DOUBLE' THEN coalesce(CASE WHEN {is_signed} THEN {exact} END, {approx}) "
             f"WHEN {type_} <> 'VARCHAR' THEN NULL "
-            f"WHEN {t} LIKE '____-__-__T__:__:__%Z' AND regexp_full_match({t}, {_q(_ZULU_RE)}) "
-            f"THEN coalesce(epoch_ns(TRY_CAST({t} AS TIMESTAMP_NS)), {from_text}) "
             f"WHEN {t} LIKE '____-__-__T__:__:__%' AND regexp_full_match({t}, {_q(_RFC3339_RE)}) "
             f"THEN coalesce({cast}, {from_text}) "
             f"WHEN {is_number} THEN {exact} "
-            f"ELSE {from_text} END")
+            f"ELSE {from_text} END) END")
 
 
 def _time_error(text: str, ns: str) -> str:
