@@ -11,11 +11,13 @@ import gzip
 import json
 import logging
 import random
+import time
 
 import pytest
 import zstandard
 
 from jitbench.ingest import direct
+from jitbench.ingest.registry import Source
 from jitbench.store import Store
 
 TABLES = {"spans": "trace_id, span_id", "span_events": "trace_id, span_id, time, name",
@@ -222,3 +224,27 @@ def test_odd_attribute_lists_take_the_general_conversion(tmp_path, monkeypatch, 
     assert ONE_PASS in fast_log and fast_rows == careful_rows and fast.rows == 12
     longest = max((json.loads(r["attributes"]) for r in fast_rows["spans"]), key=len)
     assert longest == {"a": "x", "k2": None, "k3": None, "swapped": 7, "e": True, "b": 5}
+
+
+def test_progress_follows_duckdb_and_rewinds_when_the_pass_declines(tmp_path):
+    # DuckDB reports 40% then 80%: the bar advances by bytes; a declined pass gives them back,
+    # since the careful read that follows counts the file again from its first byte
+    path = write(tmp_path, "t.jsonl", otlp_lines(3))
+    source = Source(uri=str(path), path=path)
+    steps = iter([40.0, 80.0])
+
+    class Connection:
+        def query_progress(self):
+            return next(steps, 80.0)
+
+    seen = []
+    source.advance = seen.append
+    progress = direct._Progress(Connection(), source)
+    progress.thread.start()
+    deadline = time.monotonic() + 5
+    while sum(seen) < int(source.size * 0.8) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    progress.rewind()
+    size = source.size
+    assert seen[:2] == [int(size * 0.4), int(size * 0.8) - int(size * 0.4)]
+    assert seen[-1] == -int(size * 0.8) and sum(seen) == 0
