@@ -190,14 +190,15 @@ def sql_attributes_text(col: str, kv_type: str) -> str:
     kvlists or empty values.  The result is of type JSON (validated once, here).
     """
     text = f"CAST({col} AS VARCHAR)"
-    fast = f"regexp_replace({text}, '\"intValue\":\"(-?[0-9]+)\"', '\"intValue\":\\1', 'g')"
-    for kind in ("stringValue", "intValue", "boolValue", "doubleValue", "bytesValue"):
+    # OTLP writes an int64 as a string: "k": 7, not "k": "7" (one pass finds and unquotes it)
+    fast = f"regexp_replace({text}, ',\"value\":\\{{\"intValue\":\"(-?[0-9]+)\"', ':\\1', 'g')"
+    for kind in ("stringValue", "boolValue", "doubleValue", "bytesValue"):
         fast = f"replace({fast}, ',\"value\":{{\"{kind}\":', ':')"
-    fast = f"replace(replace({fast}, '}}}},{{\"key\":', ','), '[{{\"key\":', '{{')"
-    # a scalar never ends in } or ]: trimming them drops exactly the last item's "}}]"
-    fast = f"TRY_CAST(rtrim({fast}, '}}]') || '}}' AS JSON)"
+    fast = f"replace({fast}, '}}}},{{\"key\":', ',')"
+    # the list's two ends, by anchored patterns (a trim or a slice walks every character)
+    fast = f"TRY_CAST(regexp_replace(regexp_replace({fast}, '^\\[\\{{\"key\":', '{{'), '\\}}\\}}\\]$', '}}') AS JSON)"
     simple = (f"starts_with({text}, '[{{\"key\":\"') AND ends_with({text}, '}}}}]') "
-              f"AND NOT contains({text}, 'Value\":{{') AND NOT contains({text}, '\"value\":{{}}')")
+              f"AND NOT contains({text}, 'Value\":{{')")
     general = sql_attributes(f"json_transform({col}, {chr(39)}{kv_type}{chr(39)})")
     return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {text} = '[]' THEN '{{}}'::JSON "
             f"WHEN {simple} THEN coalesce({fast}, ({general})::JSON) "

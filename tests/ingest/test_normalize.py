@@ -62,8 +62,11 @@ def test_times():
 scalar = st.one_of(
     st.builds(lambda s: {"stringValue": s}, st.text(max_size=12)),
     st.builds(lambda s: {"stringValue": s}, st.sampled_from(['}},{"key":"x', 'a"b', "back\\slash\\", '"value":{}',
-                                                              ',"value":{"stringValue":', "é中"])),
+                                                              ',"value":{"stringValue":', "é中", "}}]", '"}}]',
+                                                              ',"value":{"intValue":"1"'])),
     st.builds(lambda i: {"intValue": str(i)}, st.integers(-2**63, 2**63 - 1)),
+    st.builds(lambda i: {"intValue": i}, st.integers(-1000, 1000)),     # a number, not the mapping's string
+    st.sampled_from([None, {}]),                                       # no value at all
     st.builds(lambda b: {"boolValue": b}, st.booleans()),
     st.builds(lambda f: {"doubleValue": f}, st.floats(allow_nan=False, allow_infinity=False, width=32)),
     st.builds(lambda v: {"arrayValue": {"values": v}}, st.lists(st.builds(lambda s: {"stringValue": s},
