@@ -168,6 +168,14 @@ def _hex_sql(text: str, type_: str, sizes: tuple[int, ...]) -> str:
             f"ELSE nullif({other}, repeat('0', length({other}))) END")
 
 
+def _pick(role: str, candidates: list[int]) -> str:
+    """SQL columns ``v_<role>, t_<role>``: the value and JSON type of the role's winning field."""
+    if not candidates:
+        return f"NULL::VARCHAR AS v_{role}, NULL::VARCHAR AS t_{role}"
+    return ", ".join("CASE w_" + role + " " + " ".join(f"WHEN {i} THEN {x}_{i}" for i in candidates)
+                     + f" END AS {x}_{role}" for x in ("v", "t"))
+
+
 def rows_sql(paths: dict[str, list[str]], lines: str, parsed: bool = False) -> str:
     """The query turning ``lines`` (a relation of ``line``, ``text``) into ``logs`` columns plus ``error``.
 
@@ -188,17 +196,19 @@ def rows_sql(paths: dict[str, list[str]], lines: str, parsed: bool = False) -> s
         picks = []
         for key in keys:  # the first present, non-empty field of the role, as logs.row_from_fields picks
             i = index[(role, key)]
-            ok = (f"t[{i}] IS NOT NULL AND t[{i}] <> 'NULL' AND NOT (t[{i}] = 'VARCHAR' AND v[{i}] = '')"
-                  + ("" if key.lower() in ("body", "message") else f" AND t[{i}] <> 'OBJECT'"))
+            ok = (f"t_{i} IS NOT NULL AND t_{i} <> 'NULL' AND NOT (t_{i} = 'VARCHAR' AND v_{i} = '')"
+                  + ("" if key.lower() in ("body", "message") else f" AND t_{i} <> 'OBJECT'"))
             picks.append((ok, i, key))
         winners.append("CASE " + " ".join(f"WHEN {ok} THEN {i}" for ok, i, _ in picks) + f" END AS w_{role}")
         removals.append((role, "CASE w_" + role + " " + " ".join(
             f"WHEN {i} THEN {_q(json.dumps(k) + ':null')}" for _, i, k in picks) + " END"))
-    # each role's winning value and JSON type, taken out of the lists once
+    # each field's value and JSON type taken out of the lists once, then each role's winner's
+    # (a list element read with a computed index costs a copy every time it is named)
     value = {r: (f"v_{r}", f"t_{r}") for r in ROLE_ORDER}
+    fields = "".join(f", v[{i}] AS v_{i}, t[{i}] AS t_{i}" for i in index.values())
     valid = "true" if parsed else "text IS NOT NULL AND json_valid(text)"
     json_type = "CASE WHEN starts_with(text, '{') THEN 'OBJECT' ELSE json_type(text) END" if parsed else "json_type(text)"
-    picked = ", ".join(f"v[w_{r}] AS v_{r}, t[w_{r}] AS t_{r}" for r in ROLE_ORDER)
+    picked = ", ".join(_pick(r, [index[(r, k)] for k in paths.get(r, [])]) for r in ROLE_ORDER)
     taken = {"time": "time_ns IS NOT NULL", "observed_time": "obs_ns IS NOT NULL",
              "level": "w_level IS NOT NULL", "severity_number": "sev_claim IS NOT NULL",
              "body": "w_body IS NOT NULL", "trace_id": "trace_id IS NOT NULL", "span_id": "span_id IS NOT NULL",
@@ -216,8 +226,10 @@ def rows_sql(paths: dict[str, list[str]], lines: str, parsed: bool = False) -> s
                    CASE WHEN jt = 'OBJECT' THEN json_extract_string(text, {path_list}) END AS v,
                    CASE WHEN jt = 'OBJECT' THEN json_type(text, {path_list}) END AS t
             FROM (SELECT *, CASE WHEN valid THEN {json_type} END AS jt FROM parsed)
+        ), split AS (
+            SELECT * EXCLUDE (v, t){fields} FROM fields
         ), won AS (
-            SELECT *, {", ".join(winners)} FROM fields
+            SELECT *, {", ".join(winners)} FROM split
         ), picked AS (
             SELECT *, {picked} FROM won
         ), timed AS (
