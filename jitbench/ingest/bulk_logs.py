@@ -157,6 +157,7 @@ def _time_error(text: str, ns: str) -> str:
 def _hex_sql(text: str, type_: str, sizes: tuple[int, ...]) -> str:
     # the SQL twin of logs.hex_id; plain hex (nearly every id) is settled by one regexp
     plain = "|".join(f"[0-9a-fA-F]{{{n}}}" for n in sizes)
+    zeros = ", ".join(f"'{'0' * n}'" for n in sizes)  # the all-zero id means "none"
     in_sizes = ", ".join(str(s) for s in sizes)
     h = f"(CASE WHEN length({text}) = 36 THEN replace(trim({text}), '-', '') ELSE trim({text}) END)"
     raw = f"try(from_base64({h}))"
@@ -164,7 +165,7 @@ def _hex_sql(text: str, type_: str, sizes: tuple[int, ...]) -> str:
              f"WHEN octet_length({raw}) * 2 IN ({in_sizes}) THEN lower(hex({raw})) END)")
     return (f"CASE WHEN {type_} <> 'VARCHAR' THEN NULL "
             f"WHEN regexp_full_match({text}, '{plain}') THEN "
-            f"(CASE WHEN ltrim({text}, '0') = '' THEN NULL ELSE lower({text}) END) "
+            f"(CASE WHEN {text} IN ({zeros}) THEN NULL ELSE lower({text}) END) "
             f"ELSE nullif({other}, repeat('0', length({other}))) END")
 
 
