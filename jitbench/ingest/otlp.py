@@ -129,6 +129,44 @@ def _wrappers_in(texts) -> set[str]:
     return {w for w in WRAPPERS if pc.any(pc.match_substring(texts, f'"{w}"')).as_py()}
 
 
+def _flat_spans(carry: str, scope_spans: str, scope: str) -> str:
+    """The CTEs from ``r`` (one ``rs`` resourceSpans a row) to ``n``: a span a row, ids and times read.
+
+    ``carry`` names columns of ``r`` kept on every row (``"line, "`` or ``""``).  Both read
+    paths flatten with this; they differ in where ``r`` comes from and what they do with ``n``.
+    """
+    return f"""
+        s AS (SELECT {carry}{sql_attributes_text('rs.resource.attributes', KV)} AS resource_attributes,
+                     unnest({scope_spans}) AS ss FROM r),
+        p AS (SELECT {carry}{SERVICE_OF_OBJECT} AS service_name, resource_attributes, {scope} AS sc,
+                     unnest(ss.spans) AS sp FROM s),
+        n AS (SELECT *, {sql_hex_id('sp.traceId')} AS trace_id, {sql_hex_id('sp.spanId')} AS span_id,
+                     nullif({sql_hex_id('sp.parentSpanId')}, '') AS parent_span_id,
+                     {sql_time_ns('sp.startTimeUnixNano')} AS start_time,
+                     {sql_time_ns('sp.endTimeUnixNano')} AS end_time FROM p)"""
+
+
+def _span_columns(source_id: int, trace_id: str = "trace_id") -> str:
+    """The ``spans`` columns, in table order, of a row of :func:`_flat_spans`'s ``n``."""
+    return f"""{trace_id}, span_id, parent_span_id, sp.traceState, service_name, sp.name,
+               {sql_enum('sp.kind', SPAN_KINDS, 'SPAN_KIND_', 'UNSPECIFIED')},
+               start_time, end_time, epoch_ns(end_time) - epoch_ns(start_time),
+               {sql_enum('sp.status.code', STATUS_CODES, 'STATUS_CODE_', 'UNSET')},
+               nullif(sp.status.message, ''), {sql_attributes_text('sp.attributes', KV)},
+               resource_attributes, sc.name, sc.version, {source_id}"""
+
+
+def _event_columns(e: str, source_id: int) -> str:
+    """The ``span_events`` columns of an OTLP event ``e`` of the span (trace_id, span_id)."""
+    return f"trace_id, span_id, {sql_time_ns(e + '.timeUnixNano')}, {e}.name, {sql_attributes(e + '.attributes')}, {source_id}"
+
+
+def _link_columns(link: str, source_id: int) -> str:
+    """The ``span_links`` columns of an OTLP link of the span (trace_id, span_id)."""
+    return (f"trace_id, span_id, {sql_hex_id(link + '.traceId')}, {sql_hex_id(link + '.spanId')}, {link}.traceState, "
+            f"{sql_attributes(link + '.attributes')}, {source_id}")
+
+
 def read_traces(store, source, source_id: int, **opts) -> ReadResult:
     """Read OTLP JSON traces (document or file-exporter lines) into spans, span_events, span_links.
 
@@ -148,35 +186,16 @@ def read_traces(store, source, source_id: int, **opts) -> ReadResult:
             cursor.execute(f"""
                 CREATE OR REPLACE TEMP TABLE {name}_sp AS
                 WITH r AS (SELECT line, unnest({layout['root']}) AS rs FROM {name} WHERE bad IS NULL),
-                s AS (SELECT line, {sql_attributes_text('rs.resource.attributes', KV)} AS resource_attributes,
-                             unnest({layout['scope_spans']}) AS ss FROM r),
-                p AS (SELECT line, {SERVICE_OF_OBJECT} AS service_name, resource_attributes,
-                             {layout['scope']} AS sc, unnest(ss.spans) AS sp
-                      FROM s),
-                n AS (SELECT *, {sql_hex_id('sp.traceId')} AS trace_id, {sql_hex_id('sp.spanId')} AS span_id,
-                             nullif({sql_hex_id('sp.parentSpanId')}, '') AS parent_span_id,
-                             {sql_time_ns('sp.startTimeUnixNano')} AS start_time,
-                             {sql_time_ns('sp.endTimeUnixNano')} AS end_time FROM p)
+                {_flat_spans("line, ", layout['scope_spans'], layout['scope'])}
                 SELECT *, {_span_problem()} AS problem FROM n""")
             cursor.execute(f"""
-                INSERT INTO spans
-                SELECT trace_id, span_id, parent_span_id, sp.traceState, service_name, sp.name,
-                       {sql_enum('sp.kind', SPAN_KINDS, 'SPAN_KIND_', 'UNSPECIFIED')},
-                       start_time, end_time, epoch_ns(end_time) - epoch_ns(start_time),
-                       {sql_enum('sp.status.code', STATUS_CODES, 'STATUS_CODE_', 'UNSET')},
-                       nullif(sp.status.message, ''), {sql_attributes_text('sp.attributes', KV)},
-                       resource_attributes, sc.name, sc.version, {source_id}
-                FROM {name}_sp WHERE problem IS NULL""")
+                INSERT INTO spans SELECT {_span_columns(source_id)} FROM {name}_sp WHERE problem IS NULL""")
             cursor.execute(f"""
-                INSERT INTO span_events
-                SELECT trace_id, span_id, {sql_time_ns('e.timeUnixNano')}, e.name,
-                       {sql_attributes('e.attributes')}, {source_id}
+                INSERT INTO span_events SELECT {_event_columns('e', source_id)}
                 FROM (SELECT trace_id, span_id, unnest(sp.events) AS e FROM {name}_sp
                       WHERE problem IS NULL AND len(sp.events) > 0)""")
             cursor.execute(f"""
-                INSERT INTO span_links
-                SELECT trace_id, span_id, {sql_hex_id('l.traceId')}, {sql_hex_id('l.spanId')}, l.traceState,
-                       {sql_attributes('l.attributes')}, {source_id}
+                INSERT INTO span_links SELECT {_link_columns('l', source_id)}
                 FROM (SELECT trace_id, span_id, unnest(sp.links) AS l FROM {name}_sp
                       WHERE problem IS NULL AND len(sp.links) > 0)""")
             cursor.execute(f"""
@@ -226,21 +245,9 @@ def _direct_spans(source, source_id: int, refuse_events: bool) -> str:
         INSERT INTO spans
         WITH r AS (SELECT unnest({resource_spans}) AS rs
                    FROM (SELECT json_transform(json, '{doc}') AS j FROM {direct.scan(source)})),
-        s AS (SELECT {sql_attributes_text('rs.resource.attributes', KV)} AS resource_attributes,
-                     unnest({scope_spans}) AS ss FROM r),
-        p AS (SELECT {SERVICE_OF_OBJECT} AS service_name, resource_attributes, ss.scope AS sc,
-                     unnest(ss.spans) AS sp FROM s),
-        n AS (SELECT *, {sql_hex_id('sp.traceId')} AS trace_id, {sql_hex_id('sp.spanId')} AS span_id,
-                     nullif({sql_hex_id('sp.parentSpanId')}, '') AS parent_span_id,
-                     {sql_time_ns('sp.startTimeUnixNano')} AS start_time,
-                     {sql_time_ns('sp.endTimeUnixNano')} AS end_time FROM p)
-        SELECT {direct.refuse(f"({problem}) IS NOT NULL", "a span needs a closer look: ' || (" + problem + ") || '", "trace_id")},
-               span_id, parent_span_id, sp.traceState, service_name, sp.name,
-               {sql_enum('sp.kind', SPAN_KINDS, 'SPAN_KIND_', 'UNSPECIFIED')},
-               start_time, end_time, epoch_ns(end_time) - epoch_ns(start_time),
-               {sql_enum('sp.status.code', STATUS_CODES, 'STATUS_CODE_', 'UNSET')},
-               nullif(sp.status.message, ''), {sql_attributes_text('sp.attributes', KV)},
-               resource_attributes, sc.name, sc.version, {source_id}
+        {_flat_spans("", scope_spans, "ss.scope")}
+        SELECT {_span_columns(source_id, direct.refuse(f"({problem}) IS NOT NULL", "a span needs a closer look: ' || ("
+                                                           + problem + ") || '", "trace_id"))}
         FROM n"""
 
 
@@ -259,16 +266,13 @@ def _direct_spans_of(source, field: str, item: str) -> str:
 
 def _direct_events(source, source_id: int) -> str:
     return f"""
-        INSERT INTO span_events
-        SELECT trace_id, span_id, {sql_time_ns('x.timeUnixNano')}, x.name, {sql_attributes('x.attributes')}, {source_id}
+        INSERT INTO span_events SELECT {_event_columns('x', source_id)}
         FROM ({_direct_spans_of(source, 'events', EVENT)})"""
 
 
 def _direct_links(source, source_id: int) -> str:
     return f"""
-        INSERT INTO span_links
-        SELECT trace_id, span_id, {sql_hex_id('x.traceId')}, {sql_hex_id('x.spanId')}, x.traceState,
-               {sql_attributes('x.attributes')}, {source_id}
+        INSERT INTO span_links SELECT {_link_columns('x', source_id)}
         FROM ({_direct_spans_of(source, 'links', LINK)})"""
 
 
